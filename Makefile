@@ -1,0 +1,48 @@
+# Yishi (议事). `make run` serves a demo committee; `make test` runs every test.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+YISHI  := $(VENV)/bin/yishi
+DATA   ?= data
+PORT   ?= 8443
+HTTP_PORT ?= 8080
+HOST_IP := $(shell hostname -I 2>/dev/null | cut -d' ' -f1)
+URL    ?= https://$(if $(HOST_IP),$(HOST_IP),localhost):$(PORT)
+PYTEST_ARGS ?=
+
+.PHONY: run test install system-run system-test catalogs lint clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -e '.[test]'
+	touch $@
+
+install: system-run $(VENV)/.installed
+
+system-run:
+	@tools/ensure-system-packages run
+
+system-test:
+	@tools/ensure-system-packages test
+
+run: install
+	$(YISHI) demo --data $(DATA)
+	$(YISHI) init --data $(DATA) --public-url $(URL) >/dev/null
+	$(YISHI) pair --data $(DATA) --passphrase-file $(DATA)/demo-passphrase.txt --url $(URL)
+	@echo "Admin: $(URL)/login  (admin / yishi-admin)   Plain HTTP (certificate help): http://$(if $(HOST_IP),$(HOST_IP),localhost):$(HTTP_PORT)/trust"
+	$(YISHI) serve --data $(DATA) --passphrase-file $(DATA)/demo-passphrase.txt \
+		--host 0.0.0.0 --port $(PORT) --http-port $(HTTP_PORT) $(if $(HOST_IP),--advertise-address $(HOST_IP))
+
+test: system-test install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Re-extract every area's strings and recompile the catalogues (then translate the .po files).
+catalogs: install
+	$(PY) tools/catalog.py core appliance/__init__.py appliance/errors.py appliance/web appliance/store \
+		appliance/devices appliance/rules appliance/config.py appliance/i18n.py \
+		webui/templates/base.html webui/templates/error.html webui/templates/sealed.html \
+		webui/templates/home.html webui/templates/devices
+
+clean:
+	rm -rf $(VENV) build *.egg-info test-artifacts

@@ -1,0 +1,264 @@
+"""The `yishi` command: set up, serve, pair, inspect. Errors are one clear line, never a traceback."""
+
+import argparse
+import getpass
+import os
+import sys
+
+from appliance import __version__
+from appliance.errors import StoreError, UserError
+
+
+def _read_passphrase(args, confirm=False, prompt="Admin passphrase / 管理员口令: "):
+    if getattr(args, "passphrase_file", None):
+        from appliance.store.keys import read_secret_file
+
+        text = read_secret_file(args.passphrase_file).decode("utf-8").rstrip("\r\n")
+        if not text:
+            raise StoreError(f"{args.passphrase_file}: the passphrase file is empty")
+        return text
+    if not sys.stdin.isatty():
+        raise StoreError("no passphrase: give --passphrase-file FILE (stdin is not a terminal)")
+    first = getpass.getpass(prompt)
+    if confirm and getpass.getpass("Again / 再输入一次: ") != first:
+        raise StoreError("the two passphrases differ; nothing was created")
+    return first
+
+
+def _unlock(args):
+    """Open the store for a CLI verb: key file if given, else the passphrase."""
+    from appliance.store import open_store
+    from appliance.store.keys import Keyring, read_secret_file
+
+    ring = Keyring.load(args.data)
+    if ring is None:
+        raise StoreError(f"{args.data}: no keyring here; run `yishi init --data {args.data}` first")
+    if getattr(args, "key_file", None):
+        key = ring.unlock_with_keyfile(read_secret_file(args.key_file))
+        if key is None:
+            raise StoreError(f"{args.key_file}: this key file does not open {args.data}")
+    else:
+        key = ring.unlock_with_passphrase(_read_passphrase(args))
+        if key is None:
+            raise StoreError("the passphrase is wrong; nothing was changed")
+    return open_store(args.data, key)
+
+
+def _prepare_data_dir(path):
+    try:
+        os.makedirs(path, mode=0o700, exist_ok=True)
+    except OSError as e:
+        raise StoreError(f"{path}: cannot create the data folder ({e.strerror})") from e
+    from appliance.store.db import check_writable
+
+    check_writable(path)
+
+
+def cmd_init(args):
+    from appliance import tls
+    from appliance.config import Settings, new_wifi_passphrase
+    from appliance.store import audit, open_store
+    from appliance.store.keys import Keyring
+
+    _prepare_data_dir(args.data)
+    settings = Settings.load(args.data)
+    if not os.path.exists(Settings.path(args.data)):
+        settings.wifi_passphrase = new_wifi_passphrase()
+    for attr, value in (("room", args.room), ("wifi_ssid", args.ssid), ("wifi_passphrase", args.wifi_passphrase), ("public_url", args.public_url)):
+        if value is not None:
+            setattr(settings, attr, value)
+    settings.save(args.data)
+    tls.ensure(args.data)
+    if args.secrets_only:
+        print(f"secrets ready in {args.data} (TLS, Wi-Fi); the store is created later with `yishi init --data {args.data}`")
+        return 0
+    if Keyring.load(args.data) is not None:
+        print(f"{args.data}: already initialised (keyring.json exists); nothing changed")
+        return 0
+    passphrase = _read_passphrase(args, confirm=True)
+    ring, key = Keyring.create(args.data, passphrase)
+    store = open_store(args.data, key)
+    with store.write() as db:
+        audit.record(db, "cli", "store.init", {"version": __version__})
+    store.close()
+    print(f"initialised {args.data}: encrypted store yishi.db, keyring.json, tls/")
+    return 0
+
+
+def cmd_serve(args):
+    from appliance import serve
+    from appliance.config import Config
+    from appliance.store.keys import Keyring, read_secret_file
+
+    _prepare_data_dir(args.data)
+    cfg = Config(data_dir=args.data, advertise=not args.no_zeroconf, advertise_address=args.advertise_address, port=args.port)
+    if args.passphrase_file or args.key_file:
+        ring = Keyring.load(args.data)
+        if ring is None:
+            raise StoreError(f"{args.data}: no keyring here; run `yishi init --data {args.data}` first")
+        if args.key_file:
+            cfg.keyfile_secret = read_secret_file(args.key_file)
+            if ring.unlock_with_keyfile(cfg.keyfile_secret) is None:
+                raise StoreError(f"{args.key_file}: this key file does not open {args.data}")
+        else:
+            cfg.passphrase = _read_passphrase(args)
+            if ring.unlock_with_passphrase(cfg.passphrase) is None:
+                raise StoreError("the passphrase is wrong; the server was not started")
+    if args.plain_http:
+        cfg.secure_cookies = False
+    print(f"Yishi {__version__} serving https://{args.host}:{args.port}/ "
+          f"({'unlocked' if (cfg.passphrase or cfg.keyfile_secret) else 'sealed: unlock it in the browser'})", flush=True)
+    return serve.run(cfg, args.host, args.port, args.http_port, threads=args.threads, tls_enabled=not args.plain_http)
+
+
+def cmd_pair(args):
+    from appliance.config import Settings
+    from appliance.devices import pairing, qr
+
+    settings = Settings.load(args.data)
+    store = _unlock(args)
+    base = args.url or settings.public_url or "https://yishi.lan"
+    _, url, _ = pairing.create_invite(store, None, base, 5 * 60)
+    wifi = qr.wifi_string(settings.wifi_ssid, settings.wifi_passphrase)
+    print(f"1. Join the Wi-Fi / 连接无线网络: {settings.wifi_ssid}\n")
+    print(qr.terminal(wifi))
+    print(f"2. Open on the tablet within 5 minutes / 5 分钟内在平板上打开:\n{url}\n")
+    print(qr.terminal(url))
+    if args.png:
+        os.makedirs(args.png, exist_ok=True)
+        qr.png(wifi, os.path.join(args.png, "wifi.png"))
+        qr.png(url, os.path.join(args.png, "pair.png"))
+        print(f"wrote {os.path.join(args.png, 'wifi.png')} and {os.path.join(args.png, 'pair.png')}")
+    return 0
+
+
+def cmd_demo(args):
+    from appliance import demo
+
+    return demo.main(args)
+
+
+def cmd_audit_verify(args):
+    from appliance.store import audit
+
+    v = audit.verify(_unlock(args))
+    if v.ok:
+        print(f"audit log intact: {v.entries} entries, head {v.head}")
+        return 0
+    print(f"audit log BROKEN at entry {v.broken_at}: {v.reason} ({v.entries} entries before it are intact)")
+    return 1
+
+
+def cmd_passphrase(args):
+    from appliance.store.keys import Keyring
+
+    ring = Keyring.load(args.data)
+    if ring is None:
+        raise StoreError(f"{args.data}: no keyring here")
+    old = _read_passphrase(args, prompt="Current passphrase / 当前口令: ")
+    if args.new_passphrase_file:
+        from appliance.store.keys import read_secret_file
+
+        new = read_secret_file(args.new_passphrase_file).decode("utf-8").rstrip("\r\n")
+    else:
+        new = getpass.getpass("New passphrase / 新口令: ")
+        if getpass.getpass("Again / 再输入一次: ") != new:
+            raise StoreError("the two passphrases differ; nothing was changed")
+    ring.change_passphrase(old, new)
+    print("passphrase changed; the data key was rewrapped, the store itself is unchanged")
+    return 0
+
+
+def cmd_keyfile(args):
+    from appliance.store.keys import Keyring
+
+    store = _unlock(args)
+    ring = Keyring.load(args.data)
+    ring.add_keyfile(store._key, args.out)
+    print(f"wrote the unattended key file {args.out}; keep it on a separate USB stick")
+    return 0
+
+
+def parser():
+    p = argparse.ArgumentParser(prog="yishi", description="Yishi (议事): paperless meeting appliance")
+    p.add_argument("--version", action="version", version=f"yishi {__version__}")
+    sub = p.add_subparsers(dest="verb", required=True)
+
+    def data(sp):
+        sp.add_argument("--data", required=True, help="data folder (holds yishi.db, keyring.json, tls/)")
+
+    def unlocking(sp):
+        sp.add_argument("--passphrase-file", help="file with the admin passphrase")
+        sp.add_argument("--key-file", help="unattended key file (instead of the passphrase)")
+
+    sp = sub.add_parser("init", help="create the data folder, TLS certificates and the encrypted store")
+    data(sp)
+    sp.add_argument("--passphrase-file")
+    sp.add_argument("--secrets-only", action="store_true", help="TLS and Wi-Fi secrets only (first boot)")
+    sp.add_argument("--room")
+    sp.add_argument("--ssid")
+    sp.add_argument("--wifi-passphrase")
+    sp.add_argument("--public-url", help="address tablets use, e.g. https://yishi.lan")
+    sp.set_defaults(func=cmd_init)
+
+    sp = sub.add_parser("serve", help="serve HTTPS (sealed unless a passphrase or key file is given)")
+    data(sp)
+    unlocking(sp)
+    sp.add_argument("--host", default="127.0.0.1")
+    sp.add_argument("--port", type=int, default=8443)
+    sp.add_argument("--http-port", type=int, default=None, help="plain-HTTP port that only redirects")
+    sp.add_argument("--threads", type=int, default=600)
+    sp.add_argument("--no-zeroconf", action="store_true")
+    sp.add_argument("--advertise-address")
+    sp.add_argument("--plain-http", action="store_true", help=argparse.SUPPRESS)
+    sp.set_defaults(func=cmd_serve)
+
+    sp = sub.add_parser("demo", help="create a demo committee with known PINs")
+    data(sp)
+    unlocking(sp)
+    sp.set_defaults(func=cmd_demo)
+
+    sp = sub.add_parser("pair", help="print the Wi-Fi and pairing QR codes")
+    data(sp)
+    unlocking(sp)
+    sp.add_argument("--png", metavar="OUTDIR", help="also write OUTDIR/wifi.png and OUTDIR/pair.png")
+    sp.add_argument("--url", help="base URL tablets use (default: settings, else https://yishi.lan)")
+    sp.set_defaults(func=cmd_pair)
+
+    sp = sub.add_parser("audit", help="the audit log")
+    asub = sp.add_subparsers(dest="audit_verb", required=True)
+    v = asub.add_parser("verify", help="walk the hash chain and report the first broken link")
+    data(v)
+    unlocking(v)
+    v.set_defaults(func=cmd_audit_verify)
+
+    sp = sub.add_parser("passphrase", help="change the admin passphrase (rewraps the key)")
+    data(sp)
+    sp.add_argument("--passphrase-file", help="file with the current passphrase")
+    sp.add_argument("--new-passphrase-file")
+    sp.set_defaults(func=cmd_passphrase)
+
+    sp = sub.add_parser("keyfile", help="write an unattended key file for a separate USB stick")
+    data(sp)
+    unlocking(sp)
+    sp.add_argument("--out", required=True)
+    sp.set_defaults(func=cmd_keyfile)
+    return p
+
+
+
+
+def main(argv=None):
+    p = parser()
+    args = p.parse_args(argv)
+    try:
+        return args.func(args) or 0
+    except (StoreError, UserError) as e:
+        print(f"yishi: {getattr(e, 'message', e)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,74 @@
+"""Configuration: what `create_app` is given, and the appliance's own `DATA/config.json`.
+
+`Config` is passed in (the factory reads no globals). `Settings` is the per-appliance file made
+by `yishi init`: the room's name, the Wi-Fi network and the address tablets use. It holds the
+Wi-Fi passphrase, so it is mode 0600 and lives in the data folder, never in the image.
+"""
+
+import json
+import os
+import secrets
+from dataclasses import asdict, dataclass, field
+
+from appliance.errors import StoreError
+
+SETTINGS_FILE = "config.json"
+
+
+@dataclass
+class Config:
+    data_dir: str
+    passphrase: str | None = None  # unlock at start (from --passphrase-file)
+    keyfile_secret: bytes | None = None  # unlock at start (from --key-file)
+    session_idle_seconds: int = 2 * 3600
+    session_absolute_seconds: int = 12 * 3600
+    pin_attempts: int = 5
+    lockout_seconds: int = 15 * 60
+    pairing_invite_seconds: int = 5 * 60
+    pairing_request_seconds: int = 10 * 60
+    secure_cookies: bool = True  # Secure flag: on whenever served over HTTPS
+    advertise: bool = False  # zeroconf, on for `yishi serve`
+    advertise_address: str | None = None
+    port: int = 8443
+    testing: bool = False
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class Settings:
+    room: str = "常委会会议室"
+    wifi_ssid: str = "Yishi"
+    wifi_passphrase: str = ""
+    public_url: str = ""  # e.g. https://yishi.lan ; empty: the address the browser used
+    committee: str = "人大常委会"
+
+    @classmethod
+    def path(cls, data_dir):
+        return os.path.join(data_dir, SETTINGS_FILE)
+
+    @classmethod
+    def load(cls, data_dir):
+        p = cls.path(data_dir)
+        try:
+            with open(p, encoding="utf-8") as f:
+                raw = json.load(f)
+        except FileNotFoundError:
+            return cls()
+        except (OSError, ValueError) as e:
+            raise StoreError(f"{p}: cannot read the settings ({e})") from e
+        known = {k: v for k, v in raw.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+    def save(self, data_dir):
+        p = self.path(data_dir)
+        tmp = p + ".tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(asdict(self), f, ensure_ascii=False, indent=1)
+        os.replace(tmp, p)
+
+
+def new_wifi_passphrase():
+    """A Wi-Fi passphrase that is easy to read aloud: 4 groups of 4 from an unambiguous alphabet."""
+    alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
+    return "-".join("".join(secrets.choice(alphabet) for _ in range(4)) for _ in range(4))

@@ -1,0 +1,1 @@
+"""People, devices and sessions: who someone is, which tablet they hold, and pairing it."""

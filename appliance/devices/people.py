@@ -1,0 +1,207 @@
+"""People (组成人员, 列席, 工作人员 …), their roles, PINs and passwords, and the lockout.
+
+A member signs in with a PIN on a paired tablet; admins and office staff may also have a
+password for a laptop. Five wrong secrets in a row lock the person out for a while.
+"""
+
+import re
+import time
+from dataclasses import dataclass
+
+from appliance.devices import secrets_ as sec
+from appliance.errors import Conflict, NotFound, UserError
+from appliance.i18n import lazy_gettext as _l
+from appliance.rules import lockout
+from appliance.store import audit
+
+ROLES = ("member", "attendee", "chair", "secretary", "staff", "leader", "admin")
+ROLE_LABELS = {
+    "member": _l("Member"),
+    "attendee": _l("Non-voting attendee"),
+    "chair": _l("Chair"),
+    "secretary": _l("Secretary"),
+    "staff": _l("Office staff"),
+    "leader": _l("Leader"),
+    "admin": _l("Administrator"),
+}
+PIN_RE = re.compile(r"^\d{4,8}$")
+USERNAME_RE = re.compile(r"^[a-z0-9._-]{2,32}$")
+MIN_PASSWORD = 8
+
+
+@dataclass(frozen=True)
+class Person:
+    id: int
+    name: str
+    username: str | None
+    seat: int | None
+    roles: frozenset
+    active: bool
+    has_pin: bool
+    has_password: bool
+    locked_until: float | None
+
+    def has(self, *roles):
+        return bool(self.roles.intersection(roles))
+
+    @property
+    def is_member(self):
+        return "member" in self.roles
+
+    def to_json(self):
+        return {
+            "id": self.id,
+            "name": self.name,
+            "seat": self.seat,
+            "roles": sorted(self.roles),
+        }
+
+
+def _from_row(row, roles):
+    return Person(
+        id=row["id"],
+        name=row["name"],
+        username=row["username"],
+        seat=row["seat"],
+        roles=frozenset(roles),
+        active=bool(row["active"]),
+        has_pin=bool(row["pin_hash"]),
+        has_password=bool(row["password_hash"]),
+        locked_until=row["locked_until"],
+    )
+
+
+def get(store, person_id):
+    row = store.one("SELECT * FROM people WHERE id = ?", (person_id,))
+    if row is None:
+        return None
+    roles = [r[0] for r in store.all("SELECT role FROM person_roles WHERE person_id = ?", (person_id,))]
+    return _from_row(row, roles)
+
+
+def by_username(store, username):
+    row = store.one("SELECT id FROM people WHERE username = ?", (username,))
+    return get(store, row[0]) if row else None
+
+
+def everyone(store, role=None, active_only=True):
+    rows = store.all(
+        "SELECT p.*, group_concat(r.role) AS roles FROM people p "
+        "LEFT JOIN person_roles r ON r.person_id = p.id "
+        + ("WHERE p.active = 1 " if active_only else "")
+        + "GROUP BY p.id ORDER BY p.seat IS NULL, p.seat, p.id"
+    )
+    people = [_from_row(r, (r["roles"] or "").split(",") if r["roles"] else []) for r in rows]
+    if role:
+        people = [p for p in people if role in p.roles]
+    return people
+
+
+def validate(name, roles, seat=None, pin=None, username=None, password=None):
+    errors = {}
+    if not name or not name.strip() or len(name.strip()) > 64:
+        errors["name"] = _l("Enter a name of 1 to 64 characters.")
+    if not roles or any(r not in ROLES for r in roles):
+        errors["roles"] = _l("Choose at least one role from the list.")
+    if seat is not None and (not isinstance(seat, int) or seat <= 0):
+        errors["seat"] = _l("The seat number must be a positive whole number.")
+    if pin is not None and not PIN_RE.match(pin):
+        errors["pin"] = _l("The PIN must be 4 to 8 digits.")
+    if username is not None and not USERNAME_RE.match(username):
+        errors["username"] = _l("The user name must be 2 to 32 lowercase letters, digits, dots or dashes.")
+    if password is not None and len(password) < MIN_PASSWORD:
+        errors["password"] = _l("The password must have at least %(n)d characters.", n=MIN_PASSWORD)
+    if errors:
+        raise UserError("invalid_person", _l("Please correct the marked fields."), fields=errors)
+
+
+def create(store, actor, name, roles, seat=None, pin=None, username=None, password=None, now=None):
+    validate(name, roles, seat, pin, username, password)
+    now = time.time() if now is None else now
+    with store.write() as db:
+        if seat is not None and db.execute("SELECT 1 FROM people WHERE seat = ?", (seat,)).fetchone():
+            raise Conflict("seat_taken", _l("Seat %(seat)d is already taken.", seat=seat))
+        if username and db.execute("SELECT 1 FROM people WHERE username = ?", (username,)).fetchone():
+            raise Conflict("username_taken", _l("The user name %(u)s is already taken.", u=username))
+        cur = db.execute(
+            "INSERT INTO people (name, username, seat, pin_hash, password_hash, created_at) "
+            "VALUES (?,?,?,?,?,?)",
+            (
+                name.strip(),
+                username,
+                seat,
+                sec.hash_pin(pin) if pin else None,
+                sec.hash_password(password) if password else None,
+                now,
+            ),
+        )
+        pid = cur.lastrowid
+        db.executemany("INSERT INTO person_roles VALUES (?, ?)", [(pid, r) for r in sorted(set(roles))])
+        audit.record(db, actor, "person.create", {"person": pid, "name": name.strip(), "roles": sorted(set(roles))}, now)
+    return get(store, pid)
+
+
+def set_pin(store, actor, person_id, pin):
+    validate("x", ["member"], pin=pin)
+    with store.write() as db:
+        cur = db.execute(
+            "UPDATE people SET pin_hash = ?, failed_attempts = 0, locked_until = NULL WHERE id = ?",
+            (sec.hash_pin(pin), person_id),
+        )
+        if cur.rowcount != 1:
+            raise NotFound("no_person", _l("No such person."))
+        audit.record(db, actor, "person.pin_reset", {"person": person_id})
+
+
+def unlock(store, actor, person_id):
+    with store.write() as db:
+        db.execute("UPDATE people SET failed_attempts = 0, locked_until = NULL WHERE id = ?", (person_id,))
+        audit.record(db, actor, "person.unlock", {"person": person_id})
+
+
+def _locked_error(until, now):
+    minutes = max(1, int((until - now + 59) // 60))
+    return UserError(
+        "locked",
+        _l(
+            "Too many wrong attempts. Sign-in is locked for %(m)d more minutes; "
+            "ask the meeting staff to unlock it sooner.",
+            m=minutes,
+        ),
+        status=423,
+        locked_until=until,
+    )
+
+
+def check_secret(store, person_id, secret, kind, policy, device_id=None, now=None):
+    """Verify a PIN or password, applying the lockout. Returns the Person or raises UserError."""
+    now = time.time() if now is None else now
+    column = {"pin": "pin_hash", "password": "password_hash"}[kind]
+    row = store.one(f"SELECT id, {column}, failed_attempts, locked_until, active FROM people WHERE id = ?", (person_id,))
+    if row is None or not row["active"] or not row[column]:
+        raise UserError("bad_credentials", _l("This person cannot sign in this way."), status=401)
+    state = lockout.AttemptState(row["failed_attempts"], row["locked_until"])
+    if lockout.is_locked(state, now):
+        raise _locked_error(state.locked_until, now)
+    if sec.verify_secret(row[column], secret):
+        with store.write() as db:
+            db.execute("UPDATE people SET failed_attempts = 0, locked_until = NULL WHERE id = ?", (person_id,))
+        return get(store, person_id)
+    new = lockout.after_failure(state, now, policy)
+    with store.write() as db:
+        db.execute(
+            "UPDATE people SET failed_attempts = ?, locked_until = ? WHERE id = ?",
+            (new.failures, new.locked_until, person_id),
+        )
+        audit.record(db, f"device:{device_id}" if device_id else "web", f"signin.{kind}_wrong", {"person": person_id}, now)
+        if new.locked_until:
+            audit.record(db, "system", "person.locked", {"person": person_id, "until": new.locked_until}, now)
+    if new.locked_until:
+        raise _locked_error(new.locked_until, now)
+    left = lockout.remaining_attempts(new, policy)
+    msg = (
+        _l("Wrong PIN. %(n)d attempts left before sign-in is locked.", n=left)
+        if kind == "pin"
+        else _l("Wrong user name or password. %(n)d attempts left before sign-in is locked.", n=left)
+    )
+    raise UserError("bad_credentials", msg, status=401, attempts_left=left)

@@ -1,0 +1,126 @@
+"""`yishi serve`: gunicorn on HTTPS, a plain-HTTP port that only redirects, and zeroconf.
+
+One gunicorn worker with many threads (gthread): Server-Sent Events hold a thread each, and the
+unlocked data key and the live-event broadcaster live in that one process, so an unlock in the
+browser opens the whole appliance. If the worker dies, the appliance comes back sealed.
+"""
+
+import html
+import logging
+import os
+import threading
+
+from gunicorn.app.base import BaseApplication
+
+from appliance import __version__, tls
+from appliance.config import Settings
+
+log = logging.getLogger("yishi.serve")
+
+TRUST_PAGE = """<!doctype html><html lang="zh-CN"><meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1">
+<title>信任议事证书 / Trust the Yishi certificate</title>
+<body style="font:20px/1.5 sans-serif;max-width:40em;margin:1em auto;padding:0 1em">
+<h1>第一次使用本平板？/ First time on this tablet?</h1>
+<p><a href="/ca.crt" style="font-size:1.3em">下载证书 Download the certificate (ca.crt)</a></p>
+<h2>Android</h2><ol><li>点上面的链接下载 ca.crt。/ Tap the link above.</li>
+<li>设置 → 安全 → 加密与凭据 → 安装证书 → CA 证书，选 ca.crt。/ Settings → Security → Encryption &amp; credentials → Install a certificate → CA certificate.</li></ol>
+<h2>iPad</h2><ol><li>用 Safari 点上面的链接，允许下载描述文件。/ Open the link in Safari and allow the profile.</li>
+<li>设置 → 已下载描述文件 → 安装。/ Settings → Profile Downloaded → Install.</li>
+<li>设置 → 通用 → 关于本机 → 证书信任设置 → 打开“Yishi local CA”。/ Settings → General → About → Certificate Trust Settings → enable it.</li></ol>
+<p><a href="{https}">继续 / Continue: {https_text}</a></p></body></html>"""
+
+
+def redirect_app(data_dir, https_port):
+    """The plain-HTTP side: the CA certificate, how to trust it, and a redirect for all else."""
+
+    def app(environ, start_response):
+        path = environ.get("PATH_INFO", "/")
+        host = environ.get("HTTP_HOST", "yishi.lan").split(":")[0]
+        https = f"https://{host}" + ("" if https_port == 443 else f":{https_port}")
+        if path == "/ca.crt":
+            with open(tls.paths(data_dir)["ca_crt"], "rb") as f:
+                body = f.read()
+            start_response("200 OK", [("Content-Type", "application/x-x509-ca-cert"),
+                                      ("Content-Disposition", 'attachment; filename="yishi-ca.crt"')])
+            return [body]
+        if path == "/trust":
+            body = TRUST_PAGE.format(https=html.escape(https + "/"), https_text=html.escape(https)).encode("utf-8")
+            start_response("200 OK", [("Content-Type", "text/html; charset=utf-8")])
+            return [body]
+        query = environ.get("QUERY_STRING")
+        start_response("308 Permanent Redirect", [("Location", https + path + (f"?{query}" if query else ""))])
+        return [b""]
+
+    return app
+
+
+def start_redirect_server(host, port, data_dir, https_port):
+    from werkzeug.serving import make_server
+
+    srv = make_server(host, port, redirect_app(data_dir, https_port), threaded=True)
+    t = threading.Thread(target=srv.serve_forever, name="http-redirect", daemon=True)
+    t.start()
+    return srv
+
+
+class YishiServer(BaseApplication):
+    def __init__(self, config, options):
+        self.config_obj = config
+        self.options = options
+        super().__init__()
+
+    def load_config(self):
+        for k, v in self.options.items():
+            self.cfg.set(k, v)
+
+    def load(self):
+        from appliance import create_app
+
+        return create_app(self.config_obj)
+
+
+def gunicorn_options(host, port, certfile, keyfile, threads=600, tls_enabled=True):
+    opts = {
+        "bind": [f"{host}:{port}"],
+        "workers": 1,
+        "worker_class": "gthread",
+        "threads": threads,
+        "worker_connections": threads + 100,
+        "timeout": 60,
+        "graceful_timeout": 5,
+        "keepalive": 30,
+        "accesslog": None,  # an access log would record who read which document: the audit log does that
+        "errorlog": "-",
+        "loglevel": "info",
+        "proc_name": "yishi",
+        "control_socket_disable": True,  # no admin socket in $HOME: the service has no home
+    }
+    if tls_enabled:
+        opts.update(certfile=certfile, keyfile=keyfile)
+    return opts
+
+
+def run(config, host, port, http_port=None, threads=600, tls_enabled=True):
+    p = tls.ensure(config.data_dir)
+    settings = Settings.load(config.data_dir)
+    redirect = None
+    if http_port:
+        redirect = start_redirect_server(host, http_port, config.data_dir, port)
+    advertiser = None
+    if config.advertise:
+        from appliance.devices.advertise import Advertiser
+
+        address = config.advertise_address or (host if host not in ("0.0.0.0", "") else "127.0.0.1")
+        try:
+            advertiser = Advertiser(settings.room, address, port, __version__).start()
+        except OSError as e:  # no multicast on this interface: serve anyway, say so
+            log.warning("zeroconf advertisement failed on %s: %s", address, e)
+    try:
+        YishiServer(config, gunicorn_options(host, port, p["crt"], p["key"], threads, tls_enabled)).run()
+    finally:
+        if advertiser:
+            advertiser.stop()
+        if redirect:
+            redirect.shutdown()
+    return os.EX_OK

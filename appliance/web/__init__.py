@@ -1,0 +1,143 @@
+"""The Flask application factory and what every request passes through.
+
+A request flows one way: blueprint (thin) -> domain function -> store. Here live the pieces
+every area shares: the sealed gate, identity, security headers, error pages and JSON errors.
+"""
+
+import logging
+import os
+import time
+
+from flask import Flask, g, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+import webui
+from appliance import __version__, i18n
+from appliance.config import Config
+from appliance.errors import UserError
+from appliance.web import apispec, auth
+from appliance.web.state import Appliance, try_unlock_at_start
+
+CSP = (
+    "default-src 'self'; img-src 'self' data: blob:; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'; form-action 'self'; worker-src 'self' blob:"
+)
+OPEN_WHEN_SEALED = {"core.healthz", "core.sealed", "core.unlock", "core.set_language", "static", "core.ca_cert"}
+log = logging.getLogger("yishi")
+
+
+def build_app(config):
+    if config is None:
+        config = Config(data_dir=os.environ.get("YISHI_DATA", "data"))
+    if isinstance(config, dict):
+        config = Config(**config)
+    app = Flask(
+        "appliance",
+        template_folder=webui.TEMPLATES,
+        static_folder=webui.STATIC,
+        static_url_path="/static",
+    )
+    app.config.update(
+        SECRET_KEY=os.urandom(32),  # only signs flash messages; sessions are server-side
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_SECURE=config.secure_cookies,
+        MAX_CONTENT_LENGTH=config.extra.get("max_upload_bytes", 64 * 1024 * 1024),
+        TESTING=config.testing,
+    )
+    i18n.init_app(app, webui.translation_dirs())
+    appliance = Appliance(config)
+    app.extensions["yishi"] = appliance
+    try_unlock_at_start(appliance)
+
+    from appliance.devices.api import bp as devices_api
+    from appliance.devices.views import bp as devices_pages
+    from appliance.web.core import bp as core
+
+    for bp in (core, devices_pages, devices_api):
+        app.register_blueprint(bp)
+    for hook in config.extra.get("blueprints", ()):
+        hook(app)
+
+    @app.before_request
+    def gate():
+        g.t0 = time.monotonic()
+        auth.check_origin()
+        if appliance.sealed and request.endpoint not in OPEN_WHEN_SEALED:
+            if request.path.startswith("/api/"):
+                return apispec.json_error("sealed", i18n.gettext("The appliance is sealed: an administrator must unlock it."), 503)
+            return render_template("sealed.html", initialised=appliance.initialised), 503
+        auth.load_identity()
+        return None
+
+    @app.after_request
+    def headers(resp):
+        resp.headers["Content-Security-Policy"] = CSP
+        resp.headers["X-Content-Type-Options"] = "nosniff"
+        resp.headers["Referrer-Policy"] = "no-referrer"
+        resp.headers["X-Frame-Options"] = "DENY"
+        resp.headers.setdefault("Cache-Control", "no-store" if request.endpoint != "static" else "public, max-age=3600")
+        if config.secure_cookies:
+            resp.headers["Strict-Transport-Security"] = "max-age=31536000"
+        return resp
+
+    @app.errorhandler(UserError)
+    def user_error(e):
+        if request.path.startswith("/api/"):
+            return apispec.json_error(e.code, e.message, e.status, **_jsonable(e.details))
+        return render_template("error.html", message=e.message, status=e.status), e.status
+
+    @app.errorhandler(HTTPException)
+    def http_error(e):
+        messages = {
+            401: i18n.gettext("Please sign in first."),
+            403: i18n.gettext("You are not allowed to do this."),
+            404: i18n.gettext("This page does not exist."),
+            405: i18n.gettext("This action is not possible here."),
+            413: i18n.gettext("The file is too large."),
+        }
+        msg = messages.get(e.code, e.name)
+        if request.path.startswith("/api/"):
+            return apispec.json_error(e.name.lower().replace(" ", "_"), msg, e.code)
+        return render_template("error.html", message=msg, status=e.code), e.code
+
+    @app.errorhandler(Exception)
+    def crash(e):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        msg = i18n.gettext("Something went wrong on the appliance. The staff have been told; please try again.")
+        if request.path.startswith("/api/"):
+            return apispec.json_error("internal", msg, 500)
+        return render_template("error.html", message=msg, status=500), 500
+
+    @app.template_filter("datetime")
+    def fmt_datetime(ts):
+        return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts)) if ts else ""
+
+    @app.template_filter("timeago")
+    def fmt_timeago(ts, now=None):
+        delta = int((now or time.time()) - ts)
+        if delta < 90:
+            return i18n.gettext("just now")
+        if delta < 3600:
+            return i18n.gettext("%(n)d minutes ago", n=delta // 60)
+        return fmt_datetime(ts)
+
+    @app.context_processor
+    def inject():
+        return {
+            "me": g.get("person"),
+            "device": g.get("device"),
+            "locale": i18n.select_locale(),
+            "large_type": request.cookies.get("large") == "1",
+            "settings": appliance.settings,
+            "version": __version__,
+        }
+
+    return app
+
+
+def _jsonable(details):
+    return {k: (v if isinstance(v, (int, float, str, bool, type(None))) else {kk: str(vv) for kk, vv in v.items()} if isinstance(v, dict) else str(v)) for k, v in details.items()}
+
+
+__all__ = ["build_app", "jsonify"]
