@@ -109,7 +109,9 @@ def start_server(data_dir, passphrase_file=None, extra=()):
 
     port, http_port = free_port(), free_port()
     cmd = [YISHI, "serve", "--data", data_dir, "--host", "127.0.0.1", "--port", str(port),
-           "--http-port", str(http_port), "--threads", "64", "--no-zeroconf", *extra]
+           "--http-port", str(http_port), "--threads", "64", *extra]
+    if "--advertise-address" not in extra:
+        cmd.append("--no-zeroconf")
     if passphrase_file:
         cmd += ["--passphrase-file", passphrase_file]
     log = open(os.path.join(data_dir, "server.log"), "ab")

@@ -145,7 +145,9 @@ def admin_revoke(device_id):
 @page_login_required("admin", "staff", "secretary")
 def admin_people():
     st = auth.store()
-    errors, form = {}, {}
+    from werkzeug.datastructures import MultiDict
+
+    errors, form = {}, MultiDict()
     if request.method == "POST":
         if not g.person.has("admin"):
             return redirect(url_for("devices.admin_people"))

@@ -1,0 +1,121 @@
+"""The real server: gunicorn over HTTPS with the appliance's own CA, on loopback."""
+
+import os
+import ssl
+import time
+
+import httpx
+import pytest
+
+from tests.conftest import PASSPHRASE, make_store, start_server
+
+pytestmark = pytest.mark.server
+
+
+def ca(server):
+    """Trust exactly the appliance's own CA, as a tablet does after installing it."""
+    return ssl.create_default_context(cafile=ca_path(server))
+
+
+def ca_path(server):
+    return os.path.join(server.data_dir, "tls", "ca.crt")
+
+
+def test_https_with_the_local_ca(demo_server):
+    r = httpx.get(demo_server.url + "/healthz", verify=ca(demo_server))
+    assert r.json() == {"ok": True, "sealed": False, "version": "0.1.0"}
+    assert r.headers["Strict-Transport-Security"]
+
+
+def test_plain_http_only_redirects_and_offers_the_ca(demo_server):
+    r = httpx.get(demo_server.http_url + "/admin/devices?x=1", follow_redirects=False)
+    assert r.status_code == 308
+    assert r.headers["Location"] == f"https://127.0.0.1:{demo_server.port}/admin/devices?x=1"
+    cert = httpx.get(demo_server.http_url + "/ca.crt")
+    assert cert.status_code == 200 and cert.content.startswith(b"-----BEGIN CERTIFICATE-----")
+    with open(ca_path(demo_server), "rb") as f:
+        assert cert.content == f.read()
+    page = httpx.get(demo_server.http_url + "/trust").text
+    assert "Android" in page and "iPad" in page and "/ca.crt" in page
+
+
+def test_cookies_are_httponly_secure_strict(demo_server):
+    with httpx.Client(base_url=demo_server.url, verify=ca(demo_server)) as admin:
+        r = admin.post("/api/v1/login", json={"username": "admin", "password": "yishi-admin"})
+        assert r.status_code == 200
+        set_cookie = r.headers["set-cookie"].lower()
+        for flag in ("httponly", "secure", "samesite=strict"):
+            assert flag in set_cookie
+        url = admin.post("/api/v1/admin/invites").json()["url"]
+        token = url.split("#t=")[1]
+        with httpx.Client(base_url=demo_server.url, verify=ca(demo_server)) as tablet:
+            start = tablet.post("/api/v1/pair/start", json={"token": token, "device_name": "t1"})
+            assert "httponly" in start.headers["set-cookie"].lower()
+            code = start.json()["short_code"]
+            req = next(p for p in admin.get("/api/v1/admin/pairing").json()["requests"] if p["short_code"] == code)
+            admin.post(f"/api/v1/admin/pairing/{req['id']}/approve", json={})
+            status = tablet.get("/api/v1/pair/status")
+            device_cookie = [c for c in status.headers.get_list("set-cookie") if c.startswith("yishi_device=")][0].lower()
+            for flag in ("httponly", "secure", "samesite=strict"):
+                assert flag in device_cookie
+            me = tablet.post("/api/v1/signin", json={"person_id": 3, "pin": "111103"})
+            assert me.status_code == 200 and me.json()["person"]["name"] == "张伟"
+
+
+def test_sealed_server_unlocks_in_the_browser_form(tmp_path):
+    d = str(tmp_path / "data")
+    make_store(d)[0].close()
+    server = start_server(d)
+    try:
+        c = httpx.Client(base_url=server.url, verify=False)
+        assert c.get("/healthz").json()["sealed"] is True
+        r = c.get("/")
+        assert r.status_code == 503 and 'name="passphrase"' in r.text
+        r = c.post("/unlock", data={"passphrase": "wrong wrong"})
+        assert r.status_code == 403 and c.get("/healthz").json()["sealed"] is True
+        r = c.post("/unlock", data={"passphrase": PASSPHRASE})
+        assert r.status_code == 302 and c.get("/healthz").json()["sealed"] is False
+    finally:
+        server.stop()
+
+
+def test_zeroconf_advertises_and_withdraws(tmp_path):
+    from zeroconf import IPVersion, ServiceBrowser, Zeroconf
+
+    from appliance.devices.advertise import SERVICE_TYPE
+
+    d = str(tmp_path / "data")
+    make_store(d)[0].close()
+    seen, gone = {}, []
+
+    class Listener:
+        def add_service(self, zc, type_, name):
+            seen[name] = zc.get_service_info(type_, name, 3000)
+
+        def remove_service(self, zc, type_, name):
+            gone.append(name)
+
+        def update_service(self, zc, type_, name):
+            pass
+
+    zc = Zeroconf(interfaces=["127.0.0.1"], ip_version=IPVersion.V4Only)
+    browser = ServiceBrowser(zc, SERVICE_TYPE, Listener())
+    server = start_server(d, extra=["--advertise-address", "127.0.0.1"])
+    try:
+        deadline = time.monotonic() + 10
+        while not seen and time.monotonic() < deadline:
+            time.sleep(0.2)
+        name = "Yishi 议事 测试会议室._https._tcp.local."
+        assert name in seen, seen
+        info = seen[name]
+        assert info.port == server.port
+        assert info.properties[b"version"] == b"0.1.0" and info.properties[b"path"] == b"/"
+        server.stop()
+        deadline = time.monotonic() + 10
+        while name not in gone and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert name in gone
+    finally:
+        server.stop()
+        browser.cancel()
+        zc.close()
