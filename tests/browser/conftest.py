@@ -1,0 +1,37 @@
+"""Real Chromium (Debian's /usr/bin/chromium) driven by Playwright; never a downloaded browser."""
+
+import pytest
+
+from tests.conftest import need
+
+CHROMIUM_ARGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-quic",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+TABLET = {"width": 1280, "height": 800}  # a 10-inch tablet in landscape
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    executable = need("chromium")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def new_context(browser):
+    contexts = []
+
+    def make(**kw):
+        ctx = browser.new_context(ignore_https_errors=True, viewport=kw.pop("viewport", TABLET), locale="zh-CN", **kw)
+        ctx.set_default_timeout(10000)
+        contexts.append(ctx)
+        return ctx
+
+    yield make
+    for c in contexts:
+        c.close()
