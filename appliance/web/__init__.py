@@ -52,9 +52,12 @@ def build_app(config):
 
     from appliance.devices.api import bp as devices_api
     from appliance.devices.views import bp as devices_pages
+    from appliance.documents.views import api as documents_api
+    from appliance.documents.views import bp as documents_pages
     from appliance.web.core import bp as core
+    from appliance.web.live import bp as live
 
-    for bp in (core, devices_pages, devices_api):
+    for bp in (core, live, devices_pages, devices_api, documents_pages, documents_api):
         app.register_blueprint(bp)
     for hook in config.extra.get("blueprints", ()):
         hook(app)

@@ -1,0 +1,84 @@
+"""Reading documents: the pdf.js viewer page with a watermark, and the streamed bytes."""
+
+import time
+
+from flask import Blueprint, Response, current_app, g, jsonify, render_template, request
+
+from appliance.documents import library
+from appliance.web import auth
+from appliance.web.apispec import api_route
+from appliance.web.auth import page_login_required
+from appliance.web.events import broadcaster
+from appliance.web.live import TOPIC_PROVIDERS
+
+bp = Blueprint("documents", __name__)
+api = Blueprint("documents_api", __name__, url_prefix="/api/v1")
+
+
+def _document_topics(store, person, args):
+    doc_id = args.get("document", type=int)
+    if doc_id and library.can_read(store, person, doc_id):
+        yield f"document:{doc_id}"
+
+
+TOPIC_PROVIDERS.append(_document_topics)
+
+
+def publish_replaced(document_id, version):
+    broadcaster(current_app).publish(f"document:{document_id}", "document.updated", {"document": document_id, "version": version})
+
+
+def _content_response(doc, row, download=False):
+    headers = {
+        "Content-Length": str(row["size"]),
+        "ETag": f'"{row["sha256"]}"',
+        "X-Content-Type-Options": "nosniff",
+    }
+    if doc["classified"]:
+        # Classified: never cached by the browser, never offered as a download.
+        headers["Cache-Control"] = "no-store"
+        headers["Content-Disposition"] = "inline"
+    else:
+        headers["Cache-Control"] = "private, no-cache"
+        kind = "attachment" if download else "inline"
+        headers["Content-Disposition"] = f"{kind}; filename*=UTF-8''{_quote(row['filename'])}"
+    return Response(library.stream(auth.store(), row["id"]), mimetype=row["mime"], headers=headers, direct_passthrough=True)
+
+
+def _quote(name):
+    from urllib.parse import quote
+
+    return quote(name, safe="")
+
+
+@bp.get("/documents/<int:document_id>")
+@page_login_required()
+def view(document_id):
+    doc, row = library.open_for(auth.store(), g.person, document_id)
+    watermark = f"{g.person.name} {time.strftime('%Y-%m-%d %H:%M')}"
+    return render_template("documents/view.html", doc=doc, version=row, watermark=watermark,
+                           versions=library.versions(auth.store(), document_id))
+
+
+@bp.get("/documents/<int:document_id>/content")
+@page_login_required()
+def content(document_id):
+    doc, row = library.open_for(auth.store(), g.person, document_id, request.args.get("v", type=int))
+    return _content_response(doc, row, download=request.args.get("download") == "1")
+
+
+@api_route(api, "/documents/<int:document_id>", "GET", "A document's title, current version and history")
+def document_info(document_id):
+    doc, row = library.open_for(auth.store(), g.person, document_id)
+    return jsonify({
+        "id": doc["id"], "title": doc["title"], "classified": bool(doc["classified"]),
+        "version": row["version"], "mime": row["mime"], "size": row["size"], "pages": row["pages"],
+        "versions": [{"version": v["version"], "at": v["created_at"], "note": v["note"]} for v in library.versions(auth.store(), document_id)],
+    })
+
+
+@api_route(api, "/documents/<int:document_id>/content", "GET", "The document's bytes (current version, or ?v=N)",
+           response={"type": "string", "format": "binary"})
+def document_content(document_id):
+    doc, row = library.open_for(auth.store(), g.person, document_id, request.args.get("v", type=int))
+    return _content_response(doc, row)
