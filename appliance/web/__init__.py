@@ -54,10 +54,12 @@ def build_app(config):
     from appliance.devices.views import bp as devices_pages
     from appliance.documents.views import api as documents_api
     from appliance.documents.views import bp as documents_pages
+    from appliance.meetings.api import bp as meetings_api
+    from appliance.meetings.views import bp as meetings_pages
     from appliance.web.core import bp as core
     from appliance.web.live import bp as live
 
-    for bp in (core, live, devices_pages, devices_api, documents_pages, documents_api):
+    for bp in (core, live, devices_pages, devices_api, documents_pages, documents_api, meetings_pages, meetings_api):
         app.register_blueprint(bp)
     for hook in config.extra.get("blueprints", ()):
         hook(app)

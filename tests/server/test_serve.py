@@ -84,8 +84,14 @@ def test_zeroconf_advertises_and_withdraws(tmp_path):
 
     from appliance.devices.advertise import SERVICE_TYPE
 
+    from appliance.config import Settings
+
     d = str(tmp_path / "data")
     make_store(d)[0].close()
+    room = f"测试室{os.getpid()}"  # unique: another run on this host must not collide
+    settings = Settings.load(d)
+    settings.room = room
+    settings.save(d)
     seen, gone = {}, []
 
     class Listener:
@@ -102,16 +108,16 @@ def test_zeroconf_advertises_and_withdraws(tmp_path):
     browser = ServiceBrowser(zc, SERVICE_TYPE, Listener())
     server = start_server(d, extra=["--advertise-address", "127.0.0.1"])
     try:
-        deadline = time.monotonic() + 10
-        while not seen and time.monotonic() < deadline:
+        name = f"Yishi 议事 {room}._https._tcp.local."
+        deadline = time.monotonic() + 20
+        while name not in seen and time.monotonic() < deadline:
             time.sleep(0.2)
-        name = "Yishi 议事 测试会议室._https._tcp.local."
         assert name in seen, seen
         info = seen[name]
         assert info.port == server.port
         assert info.properties[b"version"] == b"0.1.0" and info.properties[b"path"] == b"/"
         server.stop()
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 20
         while name not in gone and time.monotonic() < deadline:
             time.sleep(0.2)
         assert name in gone

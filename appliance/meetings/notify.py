@@ -1,0 +1,70 @@
+"""What each change pushes, to whom. Topics: `meeting:<id>` (every tablet, the console and the
+big screen), `console:<id>` (the secretary's console and the big screen: progress, the list of
+members yet to vote, the floor), `document:<id>` (open readers of one document)."""
+
+from flask import current_app
+
+from appliance.meetings import core, minutes, polls
+from appliance.web.events import broadcaster
+from appliance.web.live import TOPIC_PROVIDERS
+
+
+def _pub(topic, event, data):
+    return broadcaster(current_app).publish(topic, event, data)
+
+
+def _meeting_topics(store, person, args):
+    mid = args.get("meeting", type=int)
+    if not mid:
+        return
+    if store.one("SELECT 1 FROM meetings WHERE id = ?", (mid,)) is None:
+        return
+    if core.may_follow(store, person, mid):
+        yield f"meeting:{mid}"
+    if person.has(*core.STAFF_ROLES):
+        yield f"console:{mid}"
+
+
+TOPIC_PROVIDERS.append(_meeting_topics)
+
+
+def attendance(store, meeting_id):
+    data = core.attendance(store, meeting_id).to_json()
+    _pub(f"meeting:{meeting_id}", "attendance", data)
+    return data
+
+
+def poll_opened(store, poll):
+    data = {"poll": poll["id"], "title": poll["title"], "mode": poll["mode"], "rule": poll["rule"],
+            "closes_at": poll["closes_at"], "item": poll["item_id"]}
+    _pub(f"meeting:{poll['meeting_id']}", "poll.opened", data)
+
+
+def poll_progress(store, poll_id, meeting_id):
+    cast, eligible = polls.progress(store, poll_id)
+    _pub(f"console:{meeting_id}", "poll.progress", {"poll": poll_id, "cast": cast, "eligible": eligible})
+
+
+def poll_closed(store, result, meeting_id):
+    data = {**result.to_json(), "line": minutes.result_line(result)}
+    _pub(f"meeting:{meeting_id}", "poll.closed", data)
+
+
+def materials(meeting_id, document_id=None, version=None):
+    _pub(f"meeting:{meeting_id}", "materials", {"document": document_id, "version": version})
+    if document_id is not None:
+        _pub(f"document:{document_id}", "document.updated", {"document": document_id, "version": version})
+
+
+def recalled(meeting_id, document_ids):
+    for d in document_ids:
+        _pub(f"document:{d}", "recalled", {"document": d})
+    _pub(f"meeting:{meeting_id}", "recalled", {"documents": document_ids})
+
+
+def floor(meeting_id):
+    _pub(f"console:{meeting_id}", "floor", {})
+
+
+def meeting_closed(meeting_id, minutes_document):
+    _pub(f"meeting:{meeting_id}", "meeting.closed", {"minutes": minutes_document})

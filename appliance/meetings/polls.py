@@ -1,0 +1,291 @@
+"""Polls (表决): open, cast, close, show-of-hands fallback, and the published tracker list.
+
+A ballot is acknowledged only after its COMMIT returns. For a secret poll the same transaction
+writes two unlinkable rows: poll_participation (member, hash of the tablet's ballot id) and
+ballots (random key, tracker, choice). The primary key of poll_participation makes a second
+ballot from the same member impossible; the same ballot id again is recognised as a retry.
+"""
+
+import hashlib
+import secrets
+import time
+from dataclasses import asdict, dataclass
+
+from appliance.errors import Conflict, NotFound, UserError
+from appliance.i18n import lazy_gettext as _l
+from appliance.meetings import core
+from appliance.rules import law
+from appliance.rules.ballots import CHOICES, MODES, BallotRefused, Voter, check_ballot, check_voter
+from appliance.store import audit
+
+RULES = tuple(r.value for r in law.Rule)
+RULE_LABELS = {
+    "majority": _l("More than half of all members"),  # 全体组成人员的过半数
+    "two_thirds_or_more": _l("Two thirds or more of all members"),  # 三分之二以上
+    "more_than_two_thirds": _l("More than two thirds of all members"),  # 超过三分之二
+}
+MODE_LABELS = {"secret": _l("Secret ballot"), "named": _l("Named vote")}
+CHOICE_LABELS = {"yes": _l("Yes"), "no": _l("No"), "abstain": _l("Abstain")}
+REFUSALS = {
+    "bad_choice": (_l("Choose Yes, No or Abstain."), 400),
+    "bad_ballot_id": (_l("The ballot is malformed. Reload the page and vote again."), 400),
+    "bad_tracker": (_l("The ballot is malformed. Reload the page and vote again."), 400),
+    "poll_not_open": (_l("This vote is not open. Your ballot was not counted."), 409),
+    "not_a_member": (_l("Only members of the committee vote. Non-voting attendees do not."), 403),
+    "not_signed_in": (_l("Please sign in to the meeting (签到) before voting."), 403),
+    "time_over": (_l("The time for this vote is over. Your ballot was not counted."), 409),
+    "already_voted": (_l("You have already voted in this poll; a vote cannot be changed after it is submitted."), 409),
+}
+
+
+def _refuse(code):
+    message, status = REFUSALS[code]
+    return UserError(code, message, status=status)
+
+
+def get(store, poll_id):
+    p = store.one("SELECT p.*, i.meeting_id FROM polls p JOIN agenda_items i ON i.id = p.item_id WHERE p.id = ?", (poll_id,))
+    if p is None:
+        raise NotFound("no_poll", _l("No such vote."))
+    return p
+
+
+def for_meeting(store, meeting_id):
+    return store.all(
+        "SELECT p.*, i.meeting_id, i.position, i.title AS item_title FROM polls p JOIN agenda_items i ON i.id = p.item_id "
+        "WHERE i.meeting_id = ? ORDER BY i.position, p.id", (meeting_id,))
+
+
+def open_poll_of(store, meeting_id):
+    return store.one(
+        "SELECT p.*, i.meeting_id FROM polls p JOIN agenda_items i ON i.id = p.item_id WHERE i.meeting_id = ? AND p.status = 'open'",
+        (meeting_id,))
+
+
+def create(store, actor_id, item_id, title=None, mode="secret", rule="majority"):
+    it = core.item(store, item_id)
+    if mode not in MODES:
+        raise UserError("bad_mode", _l("Choose secret or named."), field="mode")
+    if rule not in RULES:
+        raise UserError("bad_rule", _l("Choose a rule from the list."), field="rule")
+    title = (title or "").strip() or it["title"]
+    if len(title) > 200:
+        raise UserError("bad_title", _l("Enter a title of 1 to 200 characters."), field="title")
+    with store.write() as db:
+        pid = db.execute("INSERT INTO polls (item_id, title, mode, rule) VALUES (?,?,?,?)", (item_id, title, mode, rule)).lastrowid
+        audit.record(db, actor_id, "poll.create", {"poll": pid, "item": item_id, "mode": mode, "rule": rule})
+    return pid
+
+
+def open_(store, actor_id, poll_id, countdown=None, now=None):
+    """Open a poll: the meeting must be open, have a quorum, and no other poll open."""
+    now = time.time() if now is None else now
+    if countdown is not None and (not isinstance(countdown, int) or isinstance(countdown, bool) or not 10 <= countdown <= 3600):
+        raise UserError("bad_countdown", _l("The countdown must be between 10 and 3600 seconds."), field="countdown")
+    with store.write() as db:
+        p = db.execute("SELECT p.*, i.meeting_id FROM polls p JOIN agenda_items i ON i.id = p.item_id WHERE p.id = ?", (poll_id,)).fetchone()
+        if p is None:
+            raise NotFound("no_poll", _l("No such vote."))
+        if p["status"] != "draft":
+            raise Conflict("poll_not_draft", _l("This vote has already been opened."))
+        m = db.execute("SELECT * FROM meetings WHERE id = ?", (p["meeting_id"],)).fetchone()
+        if m["status"] != "open":
+            raise Conflict("meeting_not_open", _l("Open the meeting (sign-in) before voting."))
+        other = db.execute(
+            "SELECT 1 FROM polls q JOIN agenda_items i ON i.id = q.item_id WHERE i.meeting_id = ? AND q.status = 'open'",
+            (p["meeting_id"],)).fetchone()
+        if other:
+            raise Conflict("other_poll_open", _l("Another vote is still open. Close it first."))
+        present = db.execute("SELECT count(*) FROM meeting_people WHERE meeting_id = ? AND capacity = 'member' AND status = 'present'",
+                             (p["meeting_id"],)).fetchone()[0]
+        if not law.quorum_met(m["membership"], present):
+            raise Conflict(
+                "no_quorum",
+                _l("No quorum: %(present)d of %(n)d members are present, %(need)d are needed. The vote cannot be opened.",
+                   present=present, n=m["membership"], need=law.quorum_needed(m["membership"])),
+            )
+        db.execute("UPDATE polls SET status = 'open', opened_at = ?, closes_at = ?, membership = ? WHERE id = ?",
+                   (now, now + countdown if countdown else None, m["membership"], poll_id))
+        db.execute("UPDATE meetings SET current_item = ? WHERE id = ?", (p["item_id"], p["meeting_id"]))
+        audit.record(db, actor_id, "poll.open", {"poll": poll_id, "present": present, "countdown": countdown}, now)
+    return get(store, poll_id)
+
+
+def _hash_ballot_id(ballot_id):
+    return hashlib.sha256(ballot_id.encode("ascii")).hexdigest()
+
+
+def cast(store, person, poll_id, choice, ballot_id, tracker=None, now=None):
+    """Record one member's ballot. Returns True when new, False when this was a retry of it."""
+    now = time.time() if now is None else now
+    p = get(store, poll_id)
+    try:
+        check_ballot(choice, ballot_id, tracker, p["mode"])
+    except BallotRefused as e:
+        raise _refuse(e.code) from None
+    h = _hash_ballot_id(ballot_id)
+    with store.write() as db:
+        p = db.execute("SELECT p.*, i.meeting_id FROM polls p JOIN agenda_items i ON i.id = p.item_id WHERE p.id = ?", (poll_id,)).fetchone()
+        mp = db.execute("SELECT capacity, status FROM meeting_people WHERE meeting_id = ? AND person_id = ?",
+                        (p["meeting_id"], person.id)).fetchone()
+        previous = db.execute("SELECT ballot_hash FROM poll_participation WHERE poll_id = ? AND person_id = ?",
+                              (poll_id, person.id)).fetchone()
+        if previous is not None:
+            if previous[0] == h:
+                return False  # the same ballot again (a retry): already counted once
+            raise _refuse("already_voted")
+        try:
+            check_voter(Voter(is_member=bool(mp) and mp["capacity"] == "member" and person.is_member,
+                              present=bool(mp) and mp["status"] == "present"), p["status"])
+        except BallotRefused as e:
+            raise _refuse(e.code) from None
+        if p["closes_at"] is not None and now > p["closes_at"]:
+            raise _refuse("time_over")
+        db.execute("INSERT INTO poll_participation (poll_id, person_id, ballot_hash) VALUES (?,?,?)", (poll_id, person.id, h))
+        if p["mode"] == "secret":
+            db.execute("INSERT INTO ballots (poll_id, id, tracker, choice) VALUES (?,?,?,?)",
+                       (poll_id, secrets.token_hex(16), tracker, choice))
+        else:
+            db.execute("INSERT INTO named_votes (poll_id, person_id, choice) VALUES (?,?,?)", (poll_id, person.id, choice))
+    return True
+
+
+def progress(store, poll_id):
+    """(votes cast, members who may vote now): never the choices."""
+    p = get(store, poll_id)
+    cast_ = store.scalar("SELECT count(*) FROM poll_participation WHERE poll_id = ?", (poll_id,))
+    eligible = store.scalar("SELECT count(*) FROM meeting_people WHERE meeting_id = ? AND capacity = 'member' AND status = 'present'",
+                            (p["meeting_id"],))
+    return cast_, eligible
+
+
+def not_voted(store, poll_id):
+    """Names of present members who have not voted yet: for the chair's console, never choices."""
+    p = get(store, poll_id)
+    return store.all(
+        "SELECT p.id, p.name, p.seat FROM meeting_people mp JOIN people p ON p.id = mp.person_id "
+        "WHERE mp.meeting_id = ? AND mp.capacity = 'member' AND mp.status = 'present' "
+        "AND NOT EXISTS (SELECT 1 FROM poll_participation pp WHERE pp.poll_id = ? AND pp.person_id = mp.person_id) "
+        "ORDER BY p.seat IS NULL, p.seat, p.id", (p["meeting_id"], poll_id))
+
+
+@dataclass(frozen=True)
+class Result:
+    poll: int
+    title: str
+    mode: str
+    rule: str
+    method: str
+    yes: int
+    no: int
+    abstain: int
+    not_voted: int
+    needed: int
+    passed: bool
+    membership: int
+    fallback_reason: str | None
+
+    def to_json(self):
+        return asdict(self)
+
+
+def result(store, poll_id):
+    p = get(store, poll_id)
+    if p["status"] != "closed":
+        return None
+    return Result(p["id"], p["title"], p["mode"], p["rule"], p["method"], p["yes"], p["no"], p["abstain"], p["not_voted"],
+                  p["needed"], bool(p["passed"]), p["membership"], p["fallback_reason"])
+
+
+def close(store, actor_id, poll_id, now=None):
+    """Count, decide by the law, and make the ballot table forget the order of casting."""
+    now = time.time() if now is None else now
+    with store.write() as db:
+        p = db.execute("SELECT p.*, i.meeting_id FROM polls p JOIN agenda_items i ON i.id = p.item_id WHERE p.id = ?", (poll_id,)).fetchone()
+        if p is None:
+            raise NotFound("no_poll", _l("No such vote."))
+        if p["status"] != "open":
+            raise Conflict("poll_not_open", _l("This vote is not open."))
+        table = "ballots" if p["mode"] == "secret" else "named_votes"
+        counts = dict(db.execute(f"SELECT choice, count(*) FROM {table} WHERE poll_id = ? GROUP BY choice", (poll_id,)).fetchall())
+        present = db.execute("SELECT count(*) FROM meeting_people WHERE meeting_id = ? AND capacity = 'member' AND status = 'present'",
+                             (p["meeting_id"],)).fetchone()[0]
+        cast_ = sum(counts.values())
+        out = law.outcome(p["membership"], counts.get("yes", 0), counts.get("no", 0), counts.get("abstain", 0),
+                          p["rule"], eligible=max(present, cast_))
+        db.execute(
+            "UPDATE polls SET status = 'closed', closed_at = ?, eligible = ?, yes = ?, no = ?, abstain = ?, not_voted = ?, needed = ?, passed = ? WHERE id = ?",
+            (now, max(present, cast_), out.yes, out.no, out.abstain, out.not_voted, out.needed, 1 if out.passed else 0, poll_id))
+        if p["mode"] == "secret":
+            _rewrite_in_key_order(db, poll_id)
+        audit.record(db, actor_id, "poll.close",
+                     {"poll": poll_id, "yes": out.yes, "no": out.no, "abstain": out.abstain, "not_voted": out.not_voted,
+                      "needed": out.needed, "passed": out.passed}, now)
+    # Push the pages of this poll's history out of the WAL: the file keeps no trace of casting order.
+    store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return result(store, poll_id)
+
+
+def _rewrite_in_key_order(db, poll_id):
+    """Re-insert the ballots sorted by their random key, with secure_delete on, so that even the
+    physical layout of the pages holds nothing of the order in which they were cast."""
+    rows = db.execute("SELECT id, tracker, choice FROM ballots WHERE poll_id = ? ORDER BY id", (poll_id,)).fetchall()
+    db.execute("DELETE FROM ballots WHERE poll_id = ?", (poll_id,))
+    db.executemany("INSERT INTO ballots (poll_id, id, tracker, choice) VALUES (?,?,?,?)", [(poll_id, *r) for r in rows])
+
+
+def show_of_hands(store, actor_id, poll_id, yes, no, abstain, reason, now=None):
+    """举手表决: the secretary enters the counts when the equipment fails; marked as such everywhere."""
+    now = time.time() if now is None else now
+    if not (reason or "").strip():
+        raise UserError("reason_required", _l("Give the reason for voting by show of hands."), field="reason")
+    for name, v in (("yes", yes), ("no", no), ("abstain", abstain)):
+        if not isinstance(v, int) or isinstance(v, bool) or v < 0:
+            raise UserError("bad_count", _l("Enter whole numbers of zero or more for each count."), field=name)
+    with store.write() as db:
+        p = db.execute("SELECT p.*, i.meeting_id FROM polls p JOIN agenda_items i ON i.id = p.item_id WHERE p.id = ?", (poll_id,)).fetchone()
+        if p is None:
+            raise NotFound("no_poll", _l("No such vote."))
+        if p["status"] == "closed":
+            raise Conflict("poll_closed", _l("This vote is already closed."))
+        m = db.execute("SELECT membership, status FROM meetings WHERE id = ?", (p["meeting_id"],)).fetchone()
+        present = db.execute("SELECT count(*) FROM meeting_people WHERE meeting_id = ? AND capacity = 'member' AND status = 'present'",
+                             (p["meeting_id"],)).fetchone()[0]
+        if not law.quorum_met(m["membership"], present):
+            raise Conflict("no_quorum", _l("No quorum: %(present)d of %(n)d members are present, %(need)d are needed. The vote cannot be opened.",
+                                           present=present, n=m["membership"], need=law.quorum_needed(m["membership"])))
+        if yes + no + abstain > present:
+            raise UserError("too_many", _l("%(total)d hands counted but only %(present)d members are present.",
+                                           total=yes + no + abstain, present=present), field="yes")
+        out = law.outcome(m["membership"], yes, no, abstain, p["rule"], eligible=present)
+        # Electronic ballots cast before the failure are discarded: the show of hands replaces them.
+        db.execute("DELETE FROM ballots WHERE poll_id = ?", (poll_id,))
+        db.execute("DELETE FROM named_votes WHERE poll_id = ?", (poll_id,))
+        db.execute("DELETE FROM poll_participation WHERE poll_id = ?", (poll_id,))
+        db.execute(
+            "UPDATE polls SET status = 'closed', method = 'show_of_hands', fallback_reason = ?, opened_at = coalesce(opened_at, ?), "
+            "closed_at = ?, membership = ?, eligible = ?, yes = ?, no = ?, abstain = ?, not_voted = ?, needed = ?, passed = ? WHERE id = ?",
+            (reason.strip(), now, now, m["membership"], present, yes, no, abstain, out.not_voted, out.needed, 1 if out.passed else 0, poll_id))
+        audit.record(db, actor_id, "poll.show_of_hands",
+                     {"poll": poll_id, "yes": yes, "no": no, "abstain": abstain, "reason": reason.strip(), "passed": out.passed}, now)
+    return result(store, poll_id)
+
+
+def trackers(store, poll_id):
+    """After a secret poll closes: every (tracker, choice), sorted by tracker, for verification."""
+    p = get(store, poll_id)
+    if p["status"] != "closed" or p["mode"] != "secret":
+        raise Conflict("not_published", _l("The list of ballots is published when a secret vote closes."))
+    return store.all("SELECT tracker, choice FROM ballots WHERE poll_id = ? ORDER BY tracker", (poll_id,))
+
+
+def named_list(store, poll_id):
+    return store.all("SELECT p.name, p.seat, v.choice FROM named_votes v JOIN people p ON p.id = v.person_id WHERE v.poll_id = ? "
+                     "ORDER BY p.seat IS NULL, p.seat, p.id", (poll_id,))
+
+
+def has_voted(store, poll_id, person_id):
+    return store.one("SELECT 1 FROM poll_participation WHERE poll_id = ? AND person_id = ?", (poll_id, person_id)) is not None
+
+
+__all__ = ["CHOICES", "cast", "close", "create", "open_", "result", "show_of_hands", "trackers"]

@@ -1,0 +1,197 @@
+"""The archive (归档) and its Chinese full-text search.
+
+Every filed item is one `archive_entries` row tied to a document: the document's readers are
+the entry's readers, checked in SQL (`library.readable_clause`), so search never returns what
+the person may not read. Text is normalised once at filing (NFKC, lower case, no spaces
+between Chinese characters that PDF extraction leaves behind) and indexed twice: FTS5 trigram
+for terms of three or more characters, and a bigram index for the one- and two-character
+words Chinese is full of (预算, 人大).
+"""
+
+import re
+import time
+import unicodedata
+
+from appliance.documents import library
+from appliance.errors import NotFound, UserError
+from appliance.i18n import lazy_gettext as _l
+from appliance.office import OFFICE_ROLES
+from appliance.office.common import resolve_recipients, year_of
+from appliance.store import audit
+
+KINDS = {
+    "meeting": _l("Meeting"),
+    "outgoing": _l("Outgoing document"),
+    "circulation": _l("Circulation"),
+    "consultation": _l("Draft for comment"),
+    "document": _l("Filed document"),
+}
+# Default retention (保管期限) by kind, in years; None is permanent (永久).
+RETENTION = {"meeting": None, "outgoing": None, "consultation": 30, "circulation": 10, "document": 10}
+RETENTION_CHOICES = (None, 30, 10)
+MAX_TERMS = 8
+PAGE = 20
+_CJK = "\u3400-\u9fff\uf900-\ufaff"
+_CJK_GAP = re.compile(f"(?<=[{_CJK}])\\s+(?=[{_CJK}])")
+_SPACES = re.compile(r"\s+")
+_WORD = re.compile(r"[^\W_]+")
+
+
+def normalise(text):
+    text = unicodedata.normalize("NFKC", text or "").lower()
+    return _SPACES.sub(" ", _CJK_GAP.sub("", text)).strip()
+
+
+def grams(text):
+    """Overlapping character pairs of each run of letters and digits, and each run's last
+    character, so any one- or two-character word is a token (or a token prefix)."""
+    out = []
+    for run in _WORD.findall(text):
+        out.extend(run[i:i + 2] for i in range(len(run) - 1))
+        out.append(run[-1])
+    return " ".join(out)
+
+
+def file(db, actor, kind, source_id, document_id, title, body="", category="", number="", year=None,
+         retention_years="default", now=None):
+    """File one item inside the caller's write transaction; filing twice is a no-op."""
+    assert db.in_transaction, "archive.file must run inside store.write()"
+    now = time.time() if now is None else now
+    if retention_years == "default":
+        retention_years = RETENTION[kind]
+    doc_text = db.execute(
+        "SELECT v.text FROM documents d JOIN document_versions v ON v.id = d.current_version WHERE d.id = ?",
+        (document_id,),
+    ).fetchone()
+    full = normalise(" ".join(filter(None, [body, doc_text[0] if doc_text else ""])))
+    cur = db.execute(
+        "INSERT OR IGNORE INTO archive_entries (kind, source_id, document_id, title, number, category, year, body, "
+        "archived_at, archived_by, retention_years) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        (kind, source_id, document_id, title, number or "", category or "", year or year_of(now), full, now,
+         actor if isinstance(actor, int) else None, retention_years),
+    )
+    if cur.rowcount != 1:
+        return None
+    entry_id = cur.lastrowid
+    db.execute("INSERT INTO archive_grams (rowid, grams) VALUES (?, ?)",
+               (entry_id, grams(normalise(f"{title} {number} ") ) + " " + grams(full)))
+    audit.record(db, actor if actor else "system", "archive.file", {"entry": entry_id, "kind": kind, "source": source_id}, now)
+    return entry_id
+
+
+def file_document(store, person, title, filename, data, category="", year=None, retention_years="default",
+                  classified=False, readers=(), now=None):
+    """Staff file a document straight into the archive (收文, 资料 …)."""
+    category = (category or "").strip()[:40]
+    if year is not None and (isinstance(year, bool) or not isinstance(year, int) or not 1949 <= year <= 9999):
+        raise UserError("bad_year", _l("Enter a year such as 2026."), field="year")
+    if retention_years not in ("default", *RETENTION_CHOICES):
+        raise UserError("bad_retention", _l("Choose a retention period from the list."), field="retention")
+    readers = resolve_recipients(store, readers) if readers else []
+    doc_id = library.create(store, person.id, title, filename, data, classified=classified, now=now)
+    with store.write() as db:
+        library.grant(db, doc_id, readers)
+        entry = file(db, person.id, "document", doc_id, doc_id, title.strip(), category=category, year=year,
+                     retention_years=retention_years, now=now)
+    return entry
+
+
+def sweep_meetings(store, now=None):
+    """Held meetings with minutes are filed automatically (called whenever the archive is read)."""
+    rows = store.all(
+        "SELECT m.id, m.title, m.kind, m.starts_at, m.minutes_document FROM meetings m "
+        "WHERE m.status = 'closed' AND m.minutes_document IS NOT NULL "
+        "AND NOT EXISTS (SELECT 1 FROM archive_entries e WHERE e.kind = 'meeting' AND e.source_id = m.id)"
+    )
+    if not rows:
+        return 0
+    with store.write() as db:
+        for m in rows:
+            file(db, "system", "meeting", m["id"], m["minutes_document"], m["title"], category=m["kind"],
+                 year=year_of(m["starts_at"]), now=now)
+    return len(rows)
+
+
+def parse_query(q):
+    """Search terms from what was typed: symbols are separators, letters are kept."""
+    return _WORD.findall(normalise(q or ""))[:MAX_TERMS]
+
+
+def _fts_phrase(term):
+    return '"' + term.replace('"', '""') + '"'
+
+
+def search(store, person, q="", year=None, kind=None, category=None, limit=PAGE, offset=0):
+    """Entries `person` may read that match every term; returns a dict with results and total.
+
+    Terms of 3+ characters go to the trigram index, shorter ones to the bigram index; both are
+    intersected in SQL with the access condition and the filters.
+    """
+    sweep_meetings(store)
+    terms = parse_query(q)
+    notice = None
+    if (q or "").strip() and not terms:
+        return {"results": [], "total": 0, "terms": [], "notice": "symbols_only"}
+    where, params = [], []
+    acl, acl_params = library.readable_clause(person)
+    where.append(acl)
+    params.extend(acl_params)
+    long_terms = [t for t in terms if len(t) >= 3]
+    short_terms = [t for t in terms if len(t) < 3]
+    if long_terms:
+        where.append("e.id IN (SELECT rowid FROM archive_fts WHERE archive_fts MATCH ?)")
+        params.append(" AND ".join(_fts_phrase(t) for t in long_terms))
+    if short_terms:
+        where.append("e.id IN (SELECT rowid FROM archive_grams WHERE archive_grams MATCH ?)")
+        params.append(" AND ".join(_fts_phrase(t) if len(t) == 2 else _fts_phrase(t) + "*" for t in short_terms))
+    if year:
+        where.append("e.year = ?")
+        params.append(int(year))
+    if kind:
+        if kind not in KINDS:
+            raise UserError("bad_kind", _l("Choose a kind from the list."), field="kind")
+        where.append("e.kind = ?")
+        params.append(kind)
+    if category:
+        where.append("e.category = ?")
+        params.append(category)
+    sql_where = " AND ".join(where)
+    base = f"FROM archive_entries e JOIN documents d ON d.id = e.document_id WHERE {sql_where}"
+    total = store.scalar(f"SELECT count(*) {base}", tuple(params))
+    first = terms[0] if terms else ""
+    rows = store.all(
+        f"SELECT e.id, e.kind, e.source_id, e.document_id, e.title, e.number, e.category, e.year, e.archived_at, "
+        f"e.retention_years, d.classified, "
+        f"CASE WHEN ? <> '' THEN substr(e.body, max(1, instr(e.body, ?) - 40), 120) ELSE substr(e.body, 1, 120) END AS excerpt "
+        f"{base} ORDER BY (? <> '' AND instr(lower(e.title), ?) > 0) DESC, e.archived_at DESC, e.id DESC LIMIT ? OFFSET ?",
+        (first, first, *params, first, first, int(limit), int(offset)),
+    )
+    return {"results": [dict(r) for r in rows], "total": total, "terms": terms, "notice": notice}
+
+
+def facets(store, person):
+    acl, acl_params = library.readable_clause(person)
+    years = [r[0] for r in store.all(
+        f"SELECT DISTINCT e.year FROM archive_entries e JOIN documents d ON d.id = e.document_id WHERE {acl} ORDER BY e.year DESC",
+        acl_params)]
+    categories = [r[0] for r in store.all(
+        f"SELECT DISTINCT e.category FROM archive_entries e JOIN documents d ON d.id = e.document_id "
+        f"WHERE {acl} AND e.category <> '' ORDER BY e.category", acl_params)]
+    return {"years": years, "kinds": list(KINDS), "categories": categories}
+
+
+def entry(store, person, entry_id):
+    row = store.one("SELECT e.*, p.name AS archived_by_name FROM archive_entries e "
+                    "LEFT JOIN people p ON p.id = e.archived_by WHERE e.id = ?", (entry_id,))
+    if row is None or not library.can_read(store, person, row["document_id"]):
+        # The same answer whether it does not exist or may not be read: nothing leaks.
+        raise NotFound("no_entry", _l("No such archive entry."))
+    return row
+
+
+def retention_label(years):
+    return _l("Permanent") if years is None else _l("%(n)d years", n=years)
+
+
+def may_file(person):
+    return person.has(*OFFICE_ROLES)

@@ -1,0 +1,82 @@
+// Shared by the tablet, the console and the big screen: JSON calls, the live event stream,
+// the result bars and the countdown. Plain script (no build step), exposes window.Yishi.
+(function () {
+  "use strict";
+  var root = document.getElementById("meeting");
+  var L = JSON.parse(document.getElementById("labels").textContent);
+
+  function api(method, url, body, isForm) {
+    var opts = { method: method, credentials: "same-origin", headers: {} };
+    if (body !== undefined) {
+      if (isForm) { opts.body = body; } else { opts.headers["Content-Type"] = "application/json"; opts.body = JSON.stringify(body); }
+    }
+    return fetch(url, opts).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (data) {
+        if (!r.ok) { var e = new Error((data.error && data.error.message) || r.statusText); e.code = data.error && data.error.code; e.status = r.status; throw e; }
+        return data;
+      });
+    });
+  }
+
+  function live(handlers) {
+    var es = new EventSource("/api/v1/events?meeting=" + root.dataset.id);
+    Object.keys(handlers).forEach(function (name) {
+      es.addEventListener(name, function (ev) { handlers[name](JSON.parse(ev.data)); });
+    });
+    es.addEventListener("hello", function () { if (handlers.connected) { handlers.connected(); } });
+    return es;
+  }
+
+  function el(tag, attrs, text) {
+    var e = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (k === "class") { e.className = attrs[k]; } else if (k.indexOf("data-") === 0) { e.setAttribute(k, attrs[k]); } else { e[k] = attrs[k]; }
+    });
+    if (text !== undefined && text !== null) { e.textContent = text; }
+    return e;
+  }
+
+  function fmt(template, values) {
+    return template.replace(/%\((\w+)\)s/g, function (_, k) { return String(values[k]); });
+  }
+
+  function bars(box, r) {
+    box.replaceChildren();
+    var max = Math.max(1, r.yes + r.no + r.abstain + r.not_voted);
+    [["yes", r.yes], ["no", r.no], ["abstain", r.abstain], ["not_voted", r.not_voted]].forEach(function (pair) {
+      var label = pair[0] === "not_voted" ? L.not_voted : L.choices[pair[0]];
+      var row = el("div", { "class": "bar-row " + pair[0] });
+      row.appendChild(el("span", { "class": "bar-label" }, label));
+      var track = el("span", { "class": "bar-track" });
+      var fill = el("span", { "class": "bar-fill" });
+      fill.setAttribute("data-width", String(Math.round(100 * pair[1] / max)));
+      track.appendChild(fill);
+      row.appendChild(track);
+      row.appendChild(el("span", { "class": "bar-value" }, String(pair[1])));
+      box.appendChild(row);
+      // Widths via CSSOM (allowed by the CSP, unlike style attributes in markup).
+      fill.style.width = fill.getAttribute("data-width") + "%";
+    });
+  }
+
+  function attendanceText(a) {
+    return "应到 " + a.membership + " · 实到 " + a.present + " · 请假 " + a.excused + " · 缺席 " + a.absent +
+      " · 列席 " + a.attendees_present + " — " + (a.quorum_met ? L.quorum_met : L.quorum_not_met) + " (" + a.quorum_needed + ")";
+  }
+
+  var timers = {};
+  function countdown(node, closesAt, key) {
+    clearInterval(timers[key]);
+    if (!closesAt) { node.hidden = true; return; }
+    node.hidden = false;
+    function tick() {
+      var left = Math.max(0, Math.round(closesAt - Date.now() / 1000));
+      node.textContent = Math.floor(left / 60) + ":" + String(left % 60).padStart(2, "0");
+      if (left === 0) { clearInterval(timers[key]); }
+    }
+    tick();
+    timers[key] = setInterval(tick, 500);
+  }
+
+  window.Yishi = { api: api, live: live, el: el, fmt: fmt, bars: bars, attendanceText: attendanceText, countdown: countdown, L: L, root: root };
+})();

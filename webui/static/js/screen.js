@@ -1,0 +1,45 @@
+// The big screen (1920x1080 projector): current item, attendance and quorum, how many have
+// voted (never what), the result with bars, and the countdown.
+(function () {
+  "use strict";
+  var Y = window.Yishi, L = Y.L, id = Y.root.dataset.id;
+  var $ = function (sel) { return document.getElementById(sel); };
+  var state = null;
+
+  function render() {
+    $("attendance").textContent = Y.attendanceText(state.attendance);
+    $("attendance").className = "screen-attendance " + (state.attendance.quorum_met ? "quorum" : "no-quorum");
+    var item = state.items.filter(function (i) { return i.id === state.meeting.current_item; })[0];
+    $("current-item").textContent = item ? item.position + ". " + item.title : " ";
+    var open = state.polls.filter(function (p) { return p.status === "open"; })[0];
+    $("poll-progress").hidden = !open;
+    if (open) {
+      $("poll-title").textContent = open.title + " · " + L.modes[open.mode];
+      Y.countdown($("screen-countdown"), open.closes_at, "screen");
+      $("result").hidden = true;
+    }
+    if (state.progress) { showProgress(state.progress); }
+    var closed = state.polls.filter(function (p) { return p.status === "closed"; });
+    if (!open && closed.length) { showResult(closed[closed.length - 1].result); }
+  }
+  function showProgress(p) { $("poll-count").textContent = Y.fmt(L.cast_of, p); }
+  function showResult(r) {
+    $("poll-progress").hidden = true;
+    $("result").hidden = false;
+    $("result").dataset.poll = String(r.poll);
+    $("result-title").textContent = r.title + (r.method === "show_of_hands" ? " (" + L.show_of_hands + ")" : "");
+    $("result-line").textContent = r.line;
+    $("result-line").className = "result-line big " + (r.passed ? "passed" : "failed");
+    Y.bars($("result-bars"), r);
+  }
+  function load() { return Y.api("GET", "/api/v1/meetings/" + id + "/console").then(function (s) { state = s; render(); }); }
+  function clock() { $("clock").textContent = new Date().toLocaleTimeString("zh-CN", { hour12: false }); }
+  setInterval(clock, 1000); clock();
+  Y.live({
+    connected: load,
+    attendance: function (a) { if (state) { state.attendance = a; render(); } },
+    "poll.opened": load,
+    "poll.progress": showProgress,
+    "poll.closed": function (r) { showResult(r); load(); }
+  });
+})();

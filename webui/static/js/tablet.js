@@ -1,0 +1,146 @@
+// The member's tablet: 签到, materials, and the ballot that appears by itself when a vote opens.
+// A ballot carries a random ballot id (so a retry never counts twice) and a random tracker code
+// that only this tablet knows; both are kept in localStorage until the poll closes.
+(function () {
+  "use strict";
+  var Y = window.Yishi, L = Y.L, id = Y.root.dataset.id;
+  var state = null, choice = null, openPoll = null;
+  var $ = function (sel) { return document.getElementById(sel); };
+
+  function random(chars, n) {
+    var out = "", bytes = new Uint8Array(n);
+    crypto.getRandomValues(bytes);
+    for (var i = 0; i < n; i++) { out += chars[bytes[i] % chars.length]; }
+    return out;
+  }
+  function ballotFor(pollId) {
+    var key = "yishi-ballot-" + pollId;
+    var saved = JSON.parse(localStorage.getItem(key) || "null");
+    if (!saved) {
+      saved = { ballot_id: random("0123456789abcdef", 32), tracker: random("23456789ABCDEFGHJKLMNPQRSTUVWXYZ", 8) };
+      localStorage.setItem(key, JSON.stringify(saved));
+    }
+    return saved;
+  }
+
+  function render() {
+    $("attendance").textContent = Y.attendanceText(state.attendance);
+    var me = state.me || {};
+    var canSign = state.meeting.signin_open && me.status !== "present" && state.meeting.status === "open";
+    $("signin-meeting").hidden = !canSign;
+    $("signin-state").hidden = me.status !== "present";
+    $("signin-state").textContent = L.signed_in;
+    var list = $("materials");
+    list.replaceChildren();
+    if (!state.materials.length) { list.appendChild(Y.el("li", { "class": "muted" }, state.meeting.status === "closed" ? L.recalled : L.no_materials)); }
+    state.materials.forEach(function (m) {
+      var li = Y.el("li", { "data-document": String(m.document) });
+      li.appendChild(Y.el("a", { href: "/documents/" + m.document, "class": "material" }, m.title));
+      if (m.updated) { li.appendChild(Y.el("span", { "class": "badge updated" }, L.updated)); }
+      if (m.classified) { li.appendChild(Y.el("span", { "class": "badge secret" }, L.classified)); }
+      list.appendChild(li);
+    });
+    openPoll = state.polls.filter(function (p) { return p.status === "open"; })[0] || null;
+    var ballot = $("ballot");
+    if (openPoll && me.capacity === "member" && me.status === "present") {
+      ballot.hidden = false;
+      ballot.dataset.poll = String(openPoll.id);
+      $("ballot-title").textContent = openPoll.title;
+      $("ballot-rule").textContent = L.modes[openPoll.mode] + " · " + L.rules[openPoll.rule];
+      Y.countdown($("ballot-countdown"), openPoll.closes_at, "ballot");
+      setVoted(openPoll.voted);
+    } else {
+      ballot.hidden = true;
+    }
+    var closed = state.polls.filter(function (p) { return p.status === "closed"; });
+    if (!openPoll && closed.length) { showResult(closed[closed.length - 1].result); }
+  }
+
+  function setVoted(voted) {
+    document.querySelectorAll(".choice").forEach(function (b) { b.disabled = voted; });
+    $("submit-ballot").disabled = voted || !choice;
+    $("ballot").classList.toggle("done", voted);
+    if (voted) {
+      var b = JSON.parse(localStorage.getItem("yishi-ballot-" + openPoll.id) || "null");
+      $("ballot-status").textContent = L.submitted + (b && openPoll.mode === "secret" ? " " + L.your_tracker + ": " + b.tracker : "");
+    } else {
+      $("ballot-status").textContent = L.confirm_first;
+    }
+  }
+
+  function showResult(r) {
+    if (!r) { return; }
+    $("result").hidden = false;
+    $("result").dataset.poll = String(r.poll);
+    $("result-title").textContent = r.title + (r.method === "show_of_hands" ? " (" + L.show_of_hands + ")" : "");
+    $("result-line").textContent = r.line;
+    $("result-line").className = "result-line " + (r.passed ? "passed" : "failed");
+    Y.bars($("result-bars"), r);
+    var saved = JSON.parse(localStorage.getItem("yishi-ballot-" + r.poll) || "null");
+    if (r.mode === "secret" && r.method === "electronic") {
+      Y.api("GET", "/api/v1/polls/" + r.poll + "/trackers").then(function (data) {
+        var ol = $("tracker-list"), found = false;
+        ol.replaceChildren();
+        data.ballots.forEach(function (b) {
+          var mine = saved && b.tracker === saved.tracker;
+          found = found || mine;
+          ol.appendChild(Y.el("li", { "class": mine ? "mine" : "" }, b.tracker + " — " + L.choices[b.choice]));
+        });
+        $("trackers").hidden = false;
+        if (saved) {
+          $("tracker-verdict").textContent = found ? L.your_ballot_found : L.your_ballot_missing;
+          $("tracker-verdict").className = found ? "ok" : "error";
+          if (found) { $("trackers").open = true; }
+        }
+      }).catch(function () {});
+    } else {
+      $("trackers").hidden = true;
+    }
+  }
+
+  function load() { return Y.api("GET", "/api/v1/meetings/" + id).then(function (s) { state = s; render(); }); }
+
+  document.querySelectorAll(".choice").forEach(function (b) {
+    b.addEventListener("click", function () {
+      choice = b.dataset.choice;
+      document.querySelectorAll(".choice").forEach(function (o) { o.classList.toggle("selected", o === b); o.setAttribute("aria-checked", String(o === b)); });
+      $("submit-ballot").disabled = false;
+    });
+  });
+  $("submit-ballot").addEventListener("click", function () {
+    if (!openPoll || !choice) { return; }
+    var b = ballotFor(openPoll.id);
+    $("submit-ballot").disabled = true;
+    Y.api("POST", "/api/v1/polls/" + openPoll.id + "/ballots", { choice: choice, ballot_id: b.ballot_id, tracker: b.tracker })
+      .then(function () { openPoll.voted = true; setVoted(true); })
+      .catch(function (e) {
+        if (e.code === "already_voted") { openPoll.voted = true; setVoted(true); }
+        $("ballot-status").textContent = e.status ? e.message : L.network;
+        $("submit-ballot").disabled = !!e.status && e.code !== "bad_choice";
+        if (!e.status) { $("submit-ballot").disabled = false; }
+      });
+  });
+  $("signin-meeting").addEventListener("click", function () {
+    Y.api("POST", "/api/v1/meetings/" + id + "/signin").then(load).catch(function (e) { $("signin-state").hidden = false; $("signin-state").textContent = e.message; });
+  });
+  $("speak").addEventListener("click", function () {
+    Y.api("POST", "/api/v1/meetings/" + id + "/speak").then(function () { $("floor-status").textContent = "✓"; })
+      .catch(function (e) { $("floor-status").textContent = e.message; });
+  });
+  document.querySelectorAll(".service").forEach(function (b) {
+    b.addEventListener("click", function () {
+      Y.api("POST", "/api/v1/meetings/" + id + "/service", { kind: b.dataset.kind }).then(function () { $("floor-status").textContent = "✓ " + b.textContent; })
+        .catch(function (e) { $("floor-status").textContent = e.message; });
+    });
+  });
+
+  Y.live({
+    connected: load,
+    attendance: function (a) { if (state) { state.attendance = a; $("attendance").textContent = Y.attendanceText(a); } },
+    "poll.opened": function () { choice = null; document.querySelectorAll(".choice").forEach(function (o) { o.classList.remove("selected"); }); $("result").hidden = true; load(); },
+    "poll.closed": function (r) { $("ballot").hidden = true; showResult(r); load(); },
+    materials: load,
+    recalled: load,
+    "meeting.closed": load
+  });
+})();
