@@ -1,8 +1,8 @@
 """Bad settings stop the play at its start, with a message naming the setting.
 
 The checks run on the controller only, so these tests need no root filesystem: the inventory
-points the chroot connection at a path that does not exist, and a check that let bad input
-through would fail on the connection instead of on the setting (and the test would say so).
+points the chroot connection at an empty folder, and a check that let bad input through would
+fail later, on the first task that runs Python there, instead of on the setting.
 """
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ from tests.provisioning.conftest import provisioning_settings, run_playbook, wri
 def play(tmp_path, **overrides):
     settings = provisioning_settings("/nonexistent", tmp_path, **overrides)
     settings = {k: v for k, v in settings.items() if v is not None}
-    inventory = write_inventory(tmp_path / "hosts.yml", tmp_path / "no-such-root", settings)
+    empty_root = tmp_path / "empty-root"
+    empty_root.mkdir()
+    inventory = write_inventory(tmp_path / "hosts.yml", empty_root, settings)
     return run_playbook(inventory)
 
 
@@ -49,7 +51,8 @@ def test_ssid_over_32_bytes_stops_the_play(tmp_path):
 
 def test_good_settings_pass_the_checks(tmp_path):
     # Limits themselves are fine: 8 and 63 characters, exactly 32 bytes. The play then stops at
-    # the first connection (the root does not exist), past the checks.
+    # the first task that runs on the (empty) root, past the checks.
     run = play(tmp_path, yishi_wifi_passphrase="x" * 63, yishi_wifi_ssid="议事" * 5 + "xx")
-    assert "Setting yishi_" not in run.output, run.output[-3000:]
+    assert "[image -> localhost]: FAILED" not in run.output, run.output[-3000:]
+    assert "failed: [image -> localhost]" not in run.output, run.output[-3000:]
     assert "Provision the Yishi meeting appliance" in run.output
