@@ -54,12 +54,15 @@ def build_app(config):
     from appliance.devices.views import bp as devices_pages
     from appliance.documents.views import api as documents_api
     from appliance.documents.views import bp as documents_pages
+    from appliance.office.api import bp as office_api
+    from appliance.office.views import bp as office_pages
     from appliance.meetings.api import bp as meetings_api
     from appliance.meetings.views import bp as meetings_pages
     from appliance.web.core import bp as core
     from appliance.web.live import bp as live
 
-    for bp in (core, live, devices_pages, devices_api, documents_pages, documents_api, meetings_pages, meetings_api):
+    for bp in (core, live, devices_pages, devices_api, documents_pages, documents_api, meetings_pages, meetings_api,
+               office_pages, office_api):
         app.register_blueprint(bp)
     for hook in config.extra.get("blueprints", ()):
         hook(app)
