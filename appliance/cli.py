@@ -179,6 +179,21 @@ def cmd_keyfile(args):
     return 0
 
 
+def cmd_minutes(args):
+    from appliance.meetings import core, minutes
+
+    store = _unlock(args)
+    try:
+        core.get(store, args.meeting)
+    except UserError:
+        raise StoreError(f"{args.data}: there is no meeting {args.meeting}") from None
+    pdf = minutes.render_pdf(store, args.meeting)
+    with open(args.out, "wb") as f:
+        f.write(pdf)
+    print(f"wrote the minutes of meeting {args.meeting} to {args.out} ({len(pdf)} bytes)")
+    return 0
+
+
 def parser():
     p = argparse.ArgumentParser(prog="yishi", description="Yishi (议事): paperless meeting appliance")
     p.add_argument("--version", action="version", version=f"yishi {__version__}")
@@ -231,6 +246,13 @@ def parser():
     data(v)
     unlocking(v)
     v.set_defaults(func=cmd_audit_verify)
+
+    sp = sub.add_parser("minutes", help="write a meeting's minutes as a PDF")
+    data(sp)
+    unlocking(sp)
+    sp.add_argument("meeting", type=int, help="meeting number")
+    sp.add_argument("--out", required=True, help="FILE.pdf")
+    sp.set_defaults(func=cmd_minutes)
 
     sp = sub.add_parser("passphrase", help="change the admin passphrase (rewraps the key)")
     data(sp)

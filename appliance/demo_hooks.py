@@ -1,3 +1,9 @@
 """Areas add demo content here: each hook is `hook(store, fresh) -> [lines to print]`."""
 
-HOOKS = []
+def _meetings(store, fresh):
+    from appliance.meetings.demo import add_demo
+
+    return add_demo(store, fresh)
+
+
+HOOKS = [_meetings]
