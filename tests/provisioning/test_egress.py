@@ -1,0 +1,182 @@
+"""The air gap, proven: the rendered nftables ruleset loaded into network namespaces.
+
+Three namespaces stand for the appliance, a tablet on the meeting Wi-Fi and "outside" (a
+tethered phone, an office router: any network that is not the meeting LAN). Before the
+firewall is loaded, a control run shows the topology would carry every flow the test then
+expects blocked, so a blocked flow proves the ruleset, not a broken set-up. The appliance is
+given its worst day: IP forwarding switched on and a default route to the outside.
+
+The ruleset loaded is tests/provisioning/expected/nftables.conf; test_system_state proves that
+the roles render exactly that file for these settings.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.provisioning.conftest import EXPECTED, need_root, need_tools
+
+pytestmark = pytest.mark.netns
+
+PROBE = str(Path(__file__).with_name("netprobe.py"))
+APPLIANCE, TABLET, OUTSIDE = "10.42.0.1", "10.42.0.100", "198.51.100.2"
+APPLIANCE_OUT = "198.51.100.1"
+
+
+class Net:
+    def __init__(self):
+        tag = os.getpid()
+        self.app, self.tab, self.out = f"yishi-app-{tag}", f"yishi-tab-{tag}", f"yishi-out-{tag}"
+        self.servers: list[subprocess.Popen] = []
+
+    def sh(self, *cmd: str) -> None:
+        subprocess.run(cmd, check=True, capture_output=True)
+
+    def ns(self, name: str, *cmd: str) -> None:
+        self.sh("ip", "netns", "exec", name, *cmd)
+
+    def build(self) -> None:
+        for name in (self.app, self.tab, self.out):
+            self.sh("ip", "netns", "add", name)
+            self.ns(name, "ip", "link", "set", "lo", "up")
+        # tablet <-> appliance: the meeting Wi-Fi (the appliance's side is named like the Pi's)
+        self.sh("ip", "link", "add", "wlan0", "netns", self.app, "type", "veth", "peer", "tab0", "netns", self.tab)
+        # appliance <-> outside: any interface that is not the meeting LAN
+        self.sh("ip", "link", "add", "usb0", "netns", self.app, "type", "veth", "peer", "out0", "netns", self.out)
+        self.ns(self.app, "ip", "addr", "add", f"{APPLIANCE}/24", "dev", "wlan0")
+        self.ns(self.app, "ip", "addr", "add", "fd42::1/64", "dev", "wlan0", "nodad")
+        self.ns(self.app, "ip", "addr", "add", f"{APPLIANCE_OUT}/24", "dev", "usb0")
+        self.ns(self.tab, "ip", "addr", "add", f"{TABLET}/24", "dev", "tab0")
+        self.ns(self.tab, "ip", "addr", "add", "fd42::100/64", "dev", "tab0", "nodad")
+        self.ns(self.out, "ip", "addr", "add", f"{OUTSIDE}/24", "dev", "out0")
+        for name, link in ((self.app, "wlan0"), (self.app, "usb0"), (self.tab, "tab0"), (self.out, "out0")):
+            self.ns(name, "ip", "link", "set", link, "up")
+        self.ns(self.tab, "ip", "route", "add", "default", "via", APPLIANCE)
+        self.ns(self.out, "ip", "route", "add", "10.42.0.0/24", "via", APPLIANCE_OUT)
+        # The worst case for the appliance: it would route, and it has a way out.
+        self.ns(self.app, "ip", "route", "add", "default", "via", OUTSIDE)
+        self.ns(self.app, "sysctl", "-qw", "net.ipv4.ip_forward=1")
+
+    def serve(self, name: str, *args: str) -> None:
+        proc = subprocess.Popen(["ip", "netns", "exec", name, sys.executable, PROBE, *args],
+                                stdout=subprocess.PIPE, text=True)
+        self.servers.append(proc)
+        assert proc.stdout.readline().strip() == "ready"
+
+    def reaches(self, name: str, proto: str, host: str, port: int) -> bool:
+        proc = subprocess.run(["ip", "netns", "exec", name, sys.executable, PROBE, proto, host, str(port)],
+                              capture_output=True, text=True)
+        return proc.returncode == 0
+
+    def hears_mdns(self, listener_ns: str, listener_addr: str, sender_addr: str, wait: float = 3) -> bool:
+        """Does a host in listener_ns hear an mDNS datagram the appliance sends from sender_addr?"""
+        listener = subprocess.Popen(["ip", "netns", "exec", listener_ns, sys.executable, PROBE,
+                                     "mcast-listen", listener_addr], stdout=subprocess.PIPE, text=True)
+        try:
+            assert listener.stdout.readline().strip() == "ready"
+            deadline = time.monotonic() + wait
+            while listener.poll() is None and time.monotonic() < deadline:
+                subprocess.run(["ip", "netns", "exec", self.app, sys.executable, PROBE, "mcast-send", sender_addr],
+                               capture_output=True)
+                time.sleep(0.2)
+            time.sleep(0.2)
+            return listener.poll() == 0 and listener.stdout.readline().strip() == "_yishi._tcp"
+        finally:
+            listener.kill()
+            listener.wait()
+
+    def teardown(self) -> None:
+        for proc in self.servers:
+            proc.kill()
+            proc.wait()
+        for name in (self.app, self.tab, self.out):
+            subprocess.run(["ip", "netns", "del", name], capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def net():
+    need_root()
+    need_tools("ip", "nft")
+    net = Net()
+    try:
+        net.build()
+        net.serve(net.app, "serve-tcp", "22", "80", "443", "8080")
+        net.serve(net.app, "serve-udp", "53")
+        net.serve(net.tab, "serve-tcp", "8080")
+        net.serve(net.out, "serve-tcp", "80", "443", "8080")
+        yield net
+    finally:
+        net.teardown()
+
+
+@pytest.fixture(scope="module")
+def control(net):
+    """Every flow, before the firewall: all of them must get through."""
+    flows = {
+        "tablet -> appliance:443": net.reaches(net.tab, "tcp", APPLIANCE, 443),
+        "tablet -> appliance:8080": net.reaches(net.tab, "tcp", APPLIANCE, 8080),
+        "tablet -> appliance [IPv6]:443": net.reaches(net.tab, "tcp", "fd42::1", 443),
+        "appliance -> outside:443": net.reaches(net.app, "tcp", OUTSIDE, 443),
+        "appliance -> tablet:8080": net.reaches(net.app, "tcp", TABLET, 8080),
+        "tablet -> outside:443 (forwarded)": net.reaches(net.tab, "tcp", OUTSIDE, 443),
+        "mDNS appliance -> tablet": net.hears_mdns(net.tab, TABLET, APPLIANCE),
+        "mDNS appliance -> outside": net.hears_mdns(net.out, OUTSIDE, APPLIANCE_OUT),
+    }
+    assert all(flows.values()), f"the test network is broken before any firewall: {flows}"
+    return flows
+
+
+@pytest.fixture(scope="module")
+def firewalled(net, control):
+    ruleset = EXPECTED / "nftables.conf"
+    subprocess.run(["ip", "netns", "exec", net.app, "nft", "-f", str(ruleset)], check=True)
+    listed = subprocess.run(["ip", "netns", "exec", net.app, "nft", "list", "ruleset"],
+                            check=True, capture_output=True, text=True).stdout
+    assert "table inet yishi" in listed
+    return net
+
+
+def test_tablet_reaches_the_web_ports(firewalled):
+    assert firewalled.reaches(firewalled.tab, "tcp", APPLIANCE, 443)
+    assert firewalled.reaches(firewalled.tab, "tcp", APPLIANCE, 80)
+    assert firewalled.reaches(firewalled.tab, "tcp", APPLIANCE, 22)
+
+
+def test_tablet_gets_dns_answers(firewalled):
+    assert firewalled.reaches(firewalled.tab, "udp", APPLIANCE, 53)
+
+
+def test_tablet_cannot_reach_other_ports_on_the_appliance(firewalled):
+    assert not firewalled.reaches(firewalled.tab, "tcp", APPLIANCE, 8080)
+
+
+def test_appliance_cannot_open_a_connection_to_the_outside(firewalled):
+    assert not firewalled.reaches(firewalled.app, "tcp", OUTSIDE, 443)
+    assert not firewalled.reaches(firewalled.app, "tcp", OUTSIDE, 80)
+
+
+def test_appliance_cannot_open_a_connection_to_a_tablet(firewalled):
+    assert not firewalled.reaches(firewalled.app, "tcp", TABLET, 8080)
+
+
+def test_nothing_is_forwarded_from_the_tablet_to_the_outside(firewalled):
+    assert not firewalled.reaches(firewalled.tab, "tcp", OUTSIDE, 443)
+    assert not firewalled.reaches(firewalled.tab, "tcp", OUTSIDE, 8080)
+
+
+def test_ipv6_is_dropped(firewalled):
+    assert not firewalled.reaches(firewalled.tab, "tcp", "fd42::1", 443)
+
+
+def test_mdns_announcements_reach_the_lan(firewalled):
+    assert firewalled.hears_mdns(firewalled.tab, TABLET, APPLIANCE)
+
+
+def test_mdns_is_not_announced_outside(firewalled):
+    assert not firewalled.hears_mdns(firewalled.out, OUTSIDE, APPLIANCE_OUT)
