@@ -114,7 +114,8 @@ def sweep_meetings(store, now=None):
 
 def parse_query(q):
     """Search terms from what was typed: symbols are separators, letters are kept."""
-    return _WORD.findall(normalise(q or ""))[:MAX_TERMS]
+    # Unlike document text, a space someone typed between two words separates them.
+    return _WORD.findall(unicodedata.normalize("NFKC", q or "").lower())[:MAX_TERMS]
 
 
 def _fts_phrase(term):
