@@ -82,6 +82,8 @@ events.addEventListener("document.updated", async (ev) => {
   box.dataset.mime = info.mime;
   box.dataset.version = String(info.version);
   await show();
+  const label = document.getElementById("version-label");
+  label.textContent = label.dataset.template.replace("0", String(info.version));
   document.getElementById("updated-banner").hidden = false;
 });
 events.addEventListener("recalled", () => { location.href = "/"; });
