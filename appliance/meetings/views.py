@@ -10,10 +10,23 @@ from appliance.i18n import lazy_gettext as _l
 from appliance.meetings import core, floor, polls
 from appliance.web import auth
 from appliance.web.auth import page_login_required
-from appliance.web.core import HOME_LINKS
+from appliance.web.core import HOME_LINKS, HOME_PANELS
 
 bp = Blueprint("meetings", __name__)
 HOME_LINKS.insert(0, (None, "meetings.index", _l("Meetings")))
+
+
+def _current_meetings(store, person):
+    """A member's meetings in session or upcoming, as big buttons on the start page."""
+    from appliance.i18n import gettext as _
+
+    for m in core.my_meetings(store, person):
+        if m["status"] != "closed":
+            note = _("In session") if m["status"] == "open" else _("Upcoming")
+            yield url_for("meetings.tablet", meeting_id=m["id"]), m["title"], note
+
+
+HOME_PANELS.append(_current_meetings)
 
 
 def labels():

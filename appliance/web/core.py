@@ -74,10 +74,12 @@ def openapi():
 def home():
     if g.person is None:
         return redirect(url_for("devices.signin" if g.device else "devices.welcome"))
-    return render_template("home.html", links=home_links(g.person))
+    panels = [entry for provider in HOME_PANELS for entry in provider(auth.store(), g.person)]
+    return render_template("home.html", links=home_links(g.person), panels=panels)
 
 
 HOME_LINKS = []  # (roles or None, endpoint, label): areas add their own entries
+HOME_PANELS = []  # fn(store, person) -> [(url, title, note)]: what needs the person now, shown first
 
 
 def home_links(person):
