@@ -65,14 +65,16 @@ def file(db, actor, kind, source_id, document_id, title, body="", category="", n
     ).fetchone()
     full = normalise(" ".join(filter(None, [body, doc_text[0] if doc_text else ""])))
     cur = db.execute(
-        "INSERT OR IGNORE INTO archive_entries (kind, source_id, document_id, title, number, category, year, body, "
-        "archived_at, archived_by, retention_years) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-        (kind, source_id, document_id, title, number or "", category or "", year or year_of(now), full, now,
+        "INSERT OR IGNORE INTO archive_entries (kind, source_id, document_id, title, number, category, year, "
+        "archived_at, archived_by, retention_years) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        (kind, source_id, document_id, title, number or "", category or "", year or year_of(now), now,
          actor if isinstance(actor, int) else None, retention_years),
     )
     if cur.rowcount != 1:
         return None
     entry_id = cur.lastrowid
+    db.execute("INSERT INTO archive_fts (rowid, title, number, body) VALUES (?,?,?,?)",
+               (entry_id, normalise(title), normalise(number or ""), full))
     db.execute("INSERT INTO archive_grams (rowid, grams) VALUES (?, ?)",
                (entry_id, grams(normalise(f"{title} {number} ") ) + " " + grams(full)))
     audit.record(db, actor if actor else "system", "archive.file", {"entry": entry_id, "kind": kind, "source": source_id}, now)
@@ -160,12 +162,17 @@ def search(store, person, q="", year=None, kind=None, category=None, limit=PAGE,
     base = f"FROM archive_entries e JOIN documents d ON d.id = e.document_id WHERE {sql_where}"
     total = store.scalar(f"SELECT count(*) {base}", tuple(params))
     first = terms[0] if terms else ""
+    # Sort and cut the page on ids first, then read the excerpts of those 20 rows only:
+    # SQLite would otherwise compute every matching row's excerpt before sorting.
+    page_ids = f"SELECT e.id {base} ORDER BY (? <> '' AND instr(lower(e.title), ?) > 0) DESC, e.archived_at DESC, e.id DESC LIMIT ? OFFSET ?"
     rows = store.all(
-        f"SELECT e.id, e.kind, e.source_id, e.document_id, e.title, e.number, e.category, e.year, e.archived_at, "
-        f"e.retention_years, d.classified, "
-        f"CASE WHEN ? <> '' THEN substr(e.body, max(1, instr(e.body, ?) - 40), 120) ELSE substr(e.body, 1, 120) END AS excerpt "
-        f"{base} ORDER BY (? <> '' AND instr(lower(e.title), ?) > 0) DESC, e.archived_at DESC, e.id DESC LIMIT ? OFFSET ?",
-        (first, first, *params, first, first, int(limit), int(offset)),
+        "SELECT e.id, e.kind, e.source_id, e.document_id, e.title, e.number, e.category, e.year, e.archived_at, "
+        "e.retention_years, d.classified, "
+        "(SELECT CASE WHEN ? <> '' THEN substr(f.body, max(1, instr(f.body, ?) - 40), 120) ELSE substr(f.body, 1, 120) END "
+        " FROM archive_fts f WHERE f.rowid = e.id) AS excerpt "
+        f"FROM archive_entries e JOIN documents d ON d.id = e.document_id WHERE e.id IN ({page_ids}) "
+        "ORDER BY (? <> '' AND instr(lower(e.title), ?) > 0) DESC, e.archived_at DESC, e.id DESC",
+        (first, first, *params, first, first, int(limit), int(offset), first, first),
     )
     return {"results": [dict(r) for r in rows], "total": total, "terms": terms, "notice": notice}
 

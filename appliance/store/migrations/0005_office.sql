@@ -150,6 +150,8 @@ BEGIN
 END;
 
 -- The archive: one entry per filed item, each tied to the document that decides who may read it.
+-- Rows stay small (the text lives only in the search index) so that filtering thousands of
+-- matches reads few pages.
 CREATE TABLE archive_entries (
     id          INTEGER PRIMARY KEY,
     kind        TEXT NOT NULL CHECK (kind IN ('meeting', 'outgoing', 'circulation', 'consultation', 'document')),
@@ -159,7 +161,6 @@ CREATE TABLE archive_entries (
     number      TEXT NOT NULL DEFAULT '',
     category    TEXT NOT NULL DEFAULT '',  -- the series: a meeting kind, a number kind, …
     year        INTEGER NOT NULL,
-    body        TEXT NOT NULL DEFAULT '',  -- what search reads: the document's text and more
     archived_at REAL NOT NULL,
     archived_by INTEGER REFERENCES people(id),
     retention_years INTEGER CHECK (retention_years IS NULL OR retention_years > 0),  -- NULL: 永久
@@ -168,25 +169,15 @@ CREATE TABLE archive_entries (
 CREATE INDEX archive_entries_filters ON archive_entries (year, kind, category);
 CREATE INDEX archive_entries_document ON archive_entries (document_id);
 
--- Trigram index over title, number and text (external content: the text is stored once).
-CREATE VIRTUAL TABLE archive_fts USING fts5(
-    title, number, body, content='archive_entries', content_rowid='id', tokenize='trigram'
-);
-
-CREATE TRIGGER archive_entries_ai AFTER INSERT ON archive_entries BEGIN
-    INSERT INTO archive_fts (rowid, title, number, body) VALUES (NEW.id, NEW.title, NEW.number, NEW.body);
-END;
-
-CREATE TRIGGER archive_entries_ad AFTER DELETE ON archive_entries BEGIN
-    INSERT INTO archive_fts (archive_fts, rowid, title, number, body) VALUES ('delete', OLD.id, OLD.title, OLD.number, OLD.body);
-END;
-
-CREATE TRIGGER archive_entries_au AFTER UPDATE ON archive_entries BEGIN
-    INSERT INTO archive_fts (archive_fts, rowid, title, number, body) VALUES ('delete', OLD.id, OLD.title, OLD.number, OLD.body);
-    INSERT INTO archive_fts (rowid, title, number, body) VALUES (NEW.id, NEW.title, NEW.number, NEW.body);
-END;
+-- Trigram index over title, number and the normalised text (it also keeps the text, for excerpts).
+CREATE VIRTUAL TABLE archive_fts USING fts5(title, number, body, tokenize='trigram');
 
 -- Chinese words are often two characters, below what a trigram index can find: each run of
 -- letters is also indexed as its overlapping pairs (预算调整 -> 预算 算调 调整 整), filled in by
 -- appliance/office/archive.py. Contentless: it holds only the index.
 CREATE VIRTUAL TABLE archive_grams USING fts5(grams, content='', contentless_delete=1, tokenize='unicode61');
+
+CREATE TRIGGER archive_entries_ad AFTER DELETE ON archive_entries BEGIN
+    DELETE FROM archive_fts WHERE rowid = OLD.id;
+    DELETE FROM archive_grams WHERE rowid = OLD.id;
+END;
