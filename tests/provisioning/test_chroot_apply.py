@@ -46,4 +46,4 @@ def test_each_run_stays_within_its_time_budget(provisioned):
     # Measured: about 2.5 minutes a run on 2 cores under qemu. A run twice that long means a
     # per-file loop crept back in (the wheelhouse once took a minute by itself).
     for run in (provisioned.first, provisioned.second):
-        assert run.seconds < 330, f"a playbook run took {run.seconds:.0f} s"
+        assert run.seconds < 420, f"a playbook run took {run.seconds:.0f} s"
