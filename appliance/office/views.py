@@ -310,7 +310,7 @@ def outgoing_decide(oid):
     f = request.form
     to = f.get("to_position", "")
     pos = f.get("position", "")
-    _, fresh = outgoing.decide(auth.store(), g.person, oid, f.get("decision"), f.get("remark", ""),
+    _decision, fresh = outgoing.decide(auth.store(), g.person, oid, f.get("decision"), f.get("remark", ""),
                                int(to) if to.isdigit() else None, f.get("request_key") or None,
                                int(pos) if pos.isdigit() else None, f.get("pin"),
                                LockoutPolicy(cfg.pin_attempts, cfg.lockout_seconds))
