@@ -6,4 +6,10 @@ def _meetings(store, fresh):
     return add_demo(store, fresh)
 
 
-HOOKS = [_meetings]
+def _office(store, fresh):
+    from appliance.office.demo import add_demo
+
+    return add_demo(store, fresh)
+
+
+HOOKS = [_meetings, _office]

@@ -94,3 +94,14 @@ def test_pages_render(demo_app):
         r = office.get(path)
         assert r.status_code == 200, (path, r.status_code)
     assert "传阅" in office.get("/").get_data(as_text=True)
+
+
+def test_demo_content(store):
+    from appliance import demo
+    from appliance.office.demo import add_demo
+
+    demo.populate(store)
+    assert add_demo(store, True)
+    assert store.scalar("SELECT count(*) FROM circulations") == 1
+    assert store.scalar("SELECT position FROM outgoing") == 2
+    assert add_demo(store, True) == []
