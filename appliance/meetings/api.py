@@ -211,6 +211,7 @@ def replace_material(material_id):
 def open_signin(meeting_id):
     st = auth.store()
     core.open_signin(st, g.person.id, meeting_id)
+    notify.meeting_changed(meeting_id)
     notify.attendance(st, meeting_id)
     return jsonify({"ok": True})
 
@@ -220,6 +221,7 @@ def open_signin(meeting_id):
 def excuse(meeting_id, person_id):
     st = auth.store()
     core.excuse(st, g.person.id, meeting_id, person_id, field(json_body(), "reason", max_len=200))
+    notify.person_changed(meeting_id, person_id)
     return jsonify({"attendance": notify.attendance(st, meeting_id)})
 
 
@@ -228,6 +230,7 @@ def excuse(meeting_id, person_id):
 def proxy_signin(meeting_id, person_id):
     st = auth.store()
     core.sign_in(st, person_id, meeting_id, reason=field(json_body(), "reason", max_len=200), actor_id=g.person.id)
+    notify.person_changed(meeting_id, person_id)
     return jsonify({"attendance": notify.attendance(st, meeting_id)})
 
 

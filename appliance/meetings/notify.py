@@ -34,6 +34,16 @@ def attendance(store, meeting_id):
     return data
 
 
+def meeting_changed(meeting_id):
+    """The meeting's own state changed (sign-in opened, current item): tablets reload it."""
+    _pub(f"meeting:{meeting_id}", "meeting.changed", {"meeting": meeting_id})
+
+
+def person_changed(meeting_id, person_id):
+    """Someone else changed this person's state (signed in on their behalf, excused)."""
+    _pub(f"person:{person_id}", "meeting.changed", {"meeting": meeting_id})
+
+
 def poll_opened(store, poll):
     data = {"poll": poll["id"], "title": poll["title"], "mode": poll["mode"], "rule": poll["rule"],
             "closes_at": poll["closes_at"], "item": poll["item_id"]}

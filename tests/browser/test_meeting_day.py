@@ -86,9 +86,16 @@ def test_a_whole_meeting(demo_server, api, new_context):
     screen.goto(f"{demo_server.url}/screen/{mid}")
 
     console.click("#open-signin")
-    for page in tablets:
+    for page in tablets[:-1]:
         page.locator("#signin-meeting").click()
         page.locator("#signin-state").wait_for(state="visible")
+    # The last member's tablet "fails": the secretary signs them in on their behalf, with a reason.
+    row = console.locator("#roster tr", has_text=MEMBERS[-1])
+    row.locator("button.proxy").click()
+    row.locator("input[name=reason]").fill("平板无法签到")
+    row.locator("button.primary").click()
+    expect(console.locator("#roster tr", has_text=MEMBERS[-1])).to_contain_text("平板无法签到")
+    tablets[-1].locator("#signin-state").wait_for(state="visible")
     expect(screen.locator("#attendance")).to_contain_text("实到 15")
     assert "符合法定人数" in screen.locator("#attendance").inner_text()
     expect(console.locator("#attendance")).to_contain_text("实到 15")

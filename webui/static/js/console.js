@@ -192,7 +192,7 @@
   });
 
   Y.live({
-    connected: load, attendance: load, materials: load, floor: load, "poll.opened": load, "poll.closed": load, "meeting.closed": load,
+    connected: load, attendance: load, "meeting.changed": load, materials: load, floor: load, "poll.opened": load, "poll.closed": load, "meeting.closed": load,
     "poll.progress": function (p) { if (state) { state.progress = p; } load(); }
   });
 })();

@@ -139,6 +139,7 @@
     attendance: function (a) { if (state) { state.attendance = a; $("attendance").textContent = Y.attendanceText(a); } },
     "poll.opened": function () { choice = null; document.querySelectorAll(".choice").forEach(function (o) { o.classList.remove("selected"); }); $("result").hidden = true; load(); },
     "poll.closed": function (r) { $("ballot").hidden = true; showResult(r); load(); },
+    "meeting.changed": load,
     materials: load,
     recalled: load,
     "meeting.closed": load
