@@ -16,12 +16,16 @@ from appliance.store import audit, open_store
 from appliance.store.keys import Keyring
 
 
+UNLOCK_FREE_TRIES = 5
+
+
 class Appliance:
     def __init__(self, config):
         self.config = config
         self.settings = Settings.load(config.data_dir)
         self.store = None
         self.failed_unlocks = 0
+        self.unlock_blocked_until = 0.0
         self._lock = threading.Lock()
         self._on_unlock = []
 
@@ -43,6 +47,13 @@ class Appliance:
         with self._lock:
             if self.store is not None:
                 return self.store
+            now = time.time()
+            if now < self.unlock_blocked_until:
+                raise UserError(
+                    "unlock_throttled",
+                    _l("Too many wrong passphrases. Wait %(s)d seconds before trying again.", s=int(self.unlock_blocked_until - now) + 1),
+                    status=429,
+                )
             ring = Keyring.load(self.config.data_dir)
             if ring is None:
                 raise UserError(
@@ -56,6 +67,11 @@ class Appliance:
                 key, method = ring.unlock_with_passphrase(passphrase or ""), "passphrase"
             if key is None:
                 self.failed_unlocks += 1
+                # From the fifth wrong passphrase on, each try waits longer (30 s, 60 s, … 15 min):
+                # guessing over the Wi-Fi becomes hopeless, a mistyping admin barely notices.
+                if self.failed_unlocks >= UNLOCK_FREE_TRIES:
+                    delay = min(30 * 2 ** (self.failed_unlocks - UNLOCK_FREE_TRIES), 900)
+                    self.unlock_blocked_until = time.time() + delay
                 raise UserError(
                     "wrong_passphrase",
                     _l("The passphrase is wrong. The appliance stays sealed; nothing was changed.")

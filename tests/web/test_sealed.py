@@ -61,3 +61,14 @@ def test_uninitialised_folder_says_what_to_do(tmp_path):
 def test_wrong_passphrase_at_start_is_a_clear_error(data_dir):
     with pytest.raises(StoreError, match="passphrase is wrong"):
         create_app(app_config(data_dir, passphrase="not it at all"))
+
+
+def test_repeated_wrong_passphrases_are_slowed_down(sealed_app):
+    c = sealed_app.test_client()
+    for _ in range(5):
+        assert c.post("/unlock", data={"passphrase": "guess"}).status_code == 403
+    r = c.post("/unlock", data={"passphrase": PASSPHRASE})  # even the right one waits now
+    assert r.status_code == 429 and "秒后再试" in r.get_data(as_text=True)
+    assert sealed_app.extensions["yishi"].sealed
+    sealed_app.extensions["yishi"].unlock_blocked_until = 0  # the wait is over
+    assert c.post("/unlock", data={"passphrase": PASSPHRASE}).status_code == 302
