@@ -43,8 +43,20 @@ def _refuse(code):
     return UserError(code, message, status=status)
 
 
+_POLL = "SELECT p.*, i.meeting_id FROM polls p JOIN agenda_items i ON i.id = p.item_id WHERE p.id = ?"
+_PRESENT = "SELECT count(*) FROM meeting_people WHERE meeting_id = ? AND capacity = 'member' AND status = 'present'"
+
+
+def _poll_row(db, poll_id):
+    return db.execute(_POLL, (poll_id,)).fetchone()
+
+
+def _present_members(db, meeting_id):
+    return db.execute(_PRESENT, (meeting_id,)).fetchone()[0]
+
+
 def get(store, poll_id):
-    p = store.one("SELECT p.*, i.meeting_id FROM polls p JOIN agenda_items i ON i.id = p.item_id WHERE p.id = ?", (poll_id,))
+    p = store.one(_POLL, (poll_id,))
     if p is None:
         raise NotFound("no_poll", _l("No such vote."))
     return p
@@ -83,7 +95,7 @@ def open_(store, actor_id, poll_id, countdown=None, now=None):
     if countdown is not None and (not isinstance(countdown, int) or isinstance(countdown, bool) or not 10 <= countdown <= 3600):
         raise UserError("bad_countdown", _l("The countdown must be between 10 and 3600 seconds."), field="countdown")
     with store.write() as db:
-        p = db.execute("SELECT p.*, i.meeting_id FROM polls p JOIN agenda_items i ON i.id = p.item_id WHERE p.id = ?", (poll_id,)).fetchone()
+        p = _poll_row(db, poll_id)
         if p is None:
             raise NotFound("no_poll", _l("No such vote."))
         if p["status"] != "draft":
@@ -96,8 +108,7 @@ def open_(store, actor_id, poll_id, countdown=None, now=None):
             (p["meeting_id"],)).fetchone()
         if other:
             raise Conflict("other_poll_open", _l("Another vote is still open. Close it first."))
-        present = db.execute("SELECT count(*) FROM meeting_people WHERE meeting_id = ? AND capacity = 'member' AND status = 'present'",
-                             (p["meeting_id"],)).fetchone()[0]
+        present = _present_members(db, p["meeting_id"])
         if not law.quorum_met(m["membership"], present):
             raise Conflict(
                 "no_quorum",
@@ -125,7 +136,7 @@ def cast(store, person, poll_id, choice, ballot_id, tracker=None, now=None):
         raise _refuse(e.code) from None
     h = _hash_ballot_id(ballot_id)
     with store.write() as db:
-        p = db.execute("SELECT p.*, i.meeting_id FROM polls p JOIN agenda_items i ON i.id = p.item_id WHERE p.id = ?", (poll_id,)).fetchone()
+        p = _poll_row(db, poll_id)
         mp = db.execute("SELECT capacity, status FROM meeting_people WHERE meeting_id = ? AND person_id = ?",
                         (p["meeting_id"], person.id)).fetchone()
         previous = db.execute("SELECT ballot_hash FROM poll_participation WHERE poll_id = ? AND person_id = ?",
@@ -154,8 +165,7 @@ def progress(store, poll_id):
     """(votes cast, members who may vote now): never the choices."""
     p = get(store, poll_id)
     cast_ = store.scalar("SELECT count(*) FROM poll_participation WHERE poll_id = ?", (poll_id,))
-    eligible = store.scalar("SELECT count(*) FROM meeting_people WHERE meeting_id = ? AND capacity = 'member' AND status = 'present'",
-                            (p["meeting_id"],))
+    eligible = _present_members(store.conn, p["meeting_id"])
     return cast_, eligible
 
 
@@ -201,15 +211,14 @@ def close(store, actor_id, poll_id, now=None):
     """Count, decide by the law, and make the ballot table forget the order of casting."""
     now = time.time() if now is None else now
     with store.write() as db:
-        p = db.execute("SELECT p.*, i.meeting_id FROM polls p JOIN agenda_items i ON i.id = p.item_id WHERE p.id = ?", (poll_id,)).fetchone()
+        p = _poll_row(db, poll_id)
         if p is None:
             raise NotFound("no_poll", _l("No such vote."))
         if p["status"] != "open":
             raise Conflict("poll_not_open", _l("This vote is not open."))
         table = "ballots" if p["mode"] == "secret" else "named_votes"
         counts = dict(db.execute(f"SELECT choice, count(*) FROM {table} WHERE poll_id = ? GROUP BY choice", (poll_id,)).fetchall())
-        present = db.execute("SELECT count(*) FROM meeting_people WHERE meeting_id = ? AND capacity = 'member' AND status = 'present'",
-                             (p["meeting_id"],)).fetchone()[0]
+        present = _present_members(db, p["meeting_id"])
         cast_ = sum(counts.values())
         out = law.outcome(p["membership"], counts.get("yes", 0), counts.get("no", 0), counts.get("abstain", 0),
                           p["rule"], eligible=max(present, cast_))
@@ -243,14 +252,13 @@ def show_of_hands(store, actor_id, poll_id, yes, no, abstain, reason, now=None):
         if not isinstance(v, int) or isinstance(v, bool) or v < 0:
             raise UserError("bad_count", _l("Enter whole numbers of zero or more for each count."), field=name)
     with store.write() as db:
-        p = db.execute("SELECT p.*, i.meeting_id FROM polls p JOIN agenda_items i ON i.id = p.item_id WHERE p.id = ?", (poll_id,)).fetchone()
+        p = _poll_row(db, poll_id)
         if p is None:
             raise NotFound("no_poll", _l("No such vote."))
         if p["status"] == "closed":
             raise Conflict("poll_closed", _l("This vote is already closed."))
         m = db.execute("SELECT membership, status FROM meetings WHERE id = ?", (p["meeting_id"],)).fetchone()
-        present = db.execute("SELECT count(*) FROM meeting_people WHERE meeting_id = ? AND capacity = 'member' AND status = 'present'",
-                             (p["meeting_id"],)).fetchone()[0]
+        present = _present_members(db, p["meeting_id"])
         if not law.quorum_met(m["membership"], present):
             raise Conflict("no_quorum", _l("No quorum: %(present)d of %(n)d members are present, %(need)d are needed. The vote cannot be opened.",
                                            present=present, n=m["membership"], need=law.quorum_needed(m["membership"])))
