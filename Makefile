@@ -46,3 +46,18 @@ catalogs: install
 
 clean:
 	rm -rf $(VENV) build *.egg-info test-artifacts
+
+# The SD-card image for Raspberry Pi (docs/image.md). As root; IMAGE_ARGS e.g.
+# "--settings provisioning/inventory/group_vars/yishi.yml" or "--test-settings --no-compress".
+IMAGE_ARGS ?=
+.PHONY: image
+image: install
+	$(PY) image-build/build.py $(IMAGE_ARGS)
+
+# Benchmarks (issue 6): the real server against 50, 200 and 500 simulated tablets, with the raw
+# sqlcipher3 and nginx baselines; ~10 minutes; not part of `make test`. See bench/RESULTS.md.
+BENCH_ARGS ?=
+.PHONY: bench
+bench: install
+	@$(VENV)/bin/python -c "import matplotlib" 2>/dev/null || $(VENV)/bin/pip install -q matplotlib py-spy
+	$(PY) -m bench.run $(BENCH_ARGS)
