@@ -6,9 +6,12 @@
     netprobe.py udp HOST PORT               exit 0 if the echo arrives within 1.5 s
     netprobe.py mcast-listen IFADDR         print the first datagram to 224.0.0.251:5353
     netprobe.py mcast-send IFADDR           send one datagram to 224.0.0.251:5353
+    netprobe.py dns SERVER NAME             print "rcode=N a=ADDR,ADDR" for an A query
 """
 
+import secrets
 import socket
+import struct
 import sys
 import threading
 
@@ -26,6 +29,31 @@ def serve_tcp(port: int) -> None:
         conn, _ = srv.accept()
         conn.sendall(b"yishi\n")
         conn.close()
+
+
+def dns_query(server: str, name: str) -> tuple[int, list[str]]:
+    """One A query over UDP; returns (rcode, addresses). Just enough DNS for the tests."""
+    qid = secrets.randbits(16)
+    qname = b"".join(bytes([len(p)]) + p.encode() for p in name.rstrip(".").split(".")) + b"\0"
+    query = struct.pack(">HHHHHH", qid, 0x0100, 1, 0, 0, 0) + qname + struct.pack(">HH", 1, 1)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.settimeout(TIMEOUT)
+    sock.sendto(query, (server, 53))
+    reply = sock.recv(4096)
+    rid, flags, _, ancount, _, _ = struct.unpack(">HHHHHH", reply[:12])
+    assert rid == qid, "reply to another query"
+    pos = 12 + len(qname) + 4
+    addresses = []
+    for _ in range(ancount):
+        while reply[pos] not in (0,) and reply[pos] < 0xC0:  # labels
+            pos += reply[pos] + 1
+        pos += 2 if reply[pos] >= 0xC0 else 1  # pointer or root label
+        rtype, _, _, rdlength = struct.unpack(">HHIH", reply[pos:pos + 10])
+        pos += 10
+        if rtype == 1:
+            addresses.append(socket.inet_ntoa(reply[pos:pos + rdlength]))
+        pos += rdlength
+    return flags & 0xF, addresses
 
 
 def main() -> int:
@@ -82,6 +110,14 @@ def main() -> int:
         except OSError as e:  # a firewall drop on output shows up here as EPERM
             print(e, file=sys.stderr)
             return 1
+        return 0
+    if cmd == "dns":
+        try:
+            rcode, addresses = dns_query(sys.argv[2], sys.argv[3])
+        except OSError as e:
+            print(e, file=sys.stderr)
+            return 1
+        print(f"rcode={rcode} a={','.join(addresses)}")
         return 0
     print(__doc__, file=sys.stderr)
     return 2

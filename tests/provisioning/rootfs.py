@@ -9,6 +9,7 @@ Run as a script to warm the cache: ``python tests/provisioning/rootfs.py``.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -74,11 +75,20 @@ def cached_rootfs(log=print) -> Path:
     root = cache_dir() / f"rootfs-{SUITE}-{ARCH}-{cache_key(packages)}"
     if (root / ".complete").exists():
         return root
+    root.parent.mkdir(parents=True, exist_ok=True)
+    # Another test run (or the image build) may be building the same root: wait for it.
+    with open(root.with_name(root.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (root / ".complete").exists():
+            return root
+        return _build(root, packages, log)
+
+
+def _build(root: Path, packages: list[str], log) -> Path:
     enable_binfmt()
     building = root.with_name(root.name + ".building")
     if building.exists():
         shutil.rmtree(building)
-    building.parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     log(f"debootstrap {SUITE} {ARCH} {VARIANT} with {len(packages)} packages into {building}")
     subprocess.run(
@@ -97,6 +107,7 @@ def cached_rootfs(log=print) -> Path:
 def fresh_copy(dest: Path) -> Path:
     """Copy the cached root filesystem to dest (a throwaway working copy)."""
     src = cached_rootfs()
+    enable_binfmt()  # the cache may outlive the binfmt registration (a reboot)
     if dest.exists():
         shutil.rmtree(dest)
     subprocess.run(["cp", "-a", "--reflink=auto", str(src), str(dest)], check=True)
