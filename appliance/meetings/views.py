@@ -60,6 +60,8 @@ def labels():
         "recalled": _("The meeting is closed; its materials have been recalled."),
         "signed_in": _("You are signed in."), "voted_already": _("You have voted in this poll."),
         "create_poll": _("Add a vote"), "minutes": _("Minutes"),
+        "counts": {"membership": _("Expected"), "present": _("Present"), "excused": _("Excused"), "absent": _("Absent"),
+                   "attendees": _("Attending, non-voting")},
     }
 
 

@@ -60,8 +60,10 @@
   }
 
   function attendanceText(a) {
-    return "应到 " + a.membership + " · 实到 " + a.present + " · 请假 " + a.excused + " · 缺席 " + a.absent +
-      " · 列席 " + a.attendees_present + " — " + (a.quorum_met ? L.quorum_met : L.quorum_not_met) + " (" + a.quorum_needed + ")";
+    var c = L.counts;
+    return c.membership + " " + a.membership + " · " + c.present + " " + a.present + " · " + c.excused + " " + a.excused +
+      " · " + c.absent + " " + a.absent + " · " + c.attendees + " " + a.attendees_present +
+      " — " + (a.quorum_met ? L.quorum_met : L.quorum_not_met) + " (" + a.quorum_needed + ")";
   }
 
   var timers = {};
