@@ -15,6 +15,7 @@ import subprocess
 import tomllib
 
 import pytest
+import yaml
 
 from tests.provisioning.conftest import EXPECTED, REPO, TEST_KEY, role_defaults
 from tests.provisioning.targets import ChrootTarget, SshTarget, Target
@@ -40,7 +41,10 @@ def settings(target, request) -> dict:
     if not VERIFY:
         given = request.getfixturevalue("provisioned").settings
         return {**defaults, **given}
-    return defaults
+    # A live Pi: the admin's inventory settings (provisioning/verify passes the file).
+    path = os.environ.get("YISHI_VERIFY_SETTINGS", str(REPO / "provisioning/inventory/group_vars/yishi.yml"))
+    given = yaml.safe_load(open(path, encoding="utf-8")) if os.path.exists(path) else {}
+    return {**defaults, **(given or {})}
 
 
 def unit_is_enabled(target: Target, unit: str) -> bool:
