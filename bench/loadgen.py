@@ -31,7 +31,7 @@ import time
 import httpx
 
 TRACKER_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
-PHASE_TIMEOUT = 120.0  # no phase waits longer than this for anything
+PHASE_TIMEOUT = 30.0  # no phase waits longer than this for anything
 
 
 def pct(values, p):
@@ -426,10 +426,12 @@ async def login(url, ctx, username, password):
     return c
 
 
-async def committee(args):
+async def committee(args, out):
+    """Fills `out` as it goes, so that a run cut short by its deadline still reports what it measured."""
     ctx = ssl_context()
-    out = {"mode": "committee", "tablets": args.tablets, "polls": args.polls, "phases": {}}
+    out.update({"mode": "committee", "tablets": args.tablets, "polls": args.polls, "phases": {}})
     errors = Errors()
+    out["errors"], out["error_samples"] = errors.by_phase, errors.samples
     lag = LoopLag()
     lag.task = asyncio.create_task(lag.run())
     rss = RssSampler(args.server_pid) if args.server_pid else None
@@ -486,6 +488,16 @@ async def committee(args):
             "/api/v1/signin", json={"person_id": tab.person_id, "pin": member_pin(tab.seat)})) for tab in tablets))
         out["phases"]["pin_signin"] = {"seconds": round(time.perf_counter() - t0, 2),
                                        "latency_ms": summary_ms([d for d, r in res if r is not None])}
+        # A tablet that could not sign in plays no further part (its failure is counted above).
+        failed = [t for t, (_, r) in zip(tablets, res) if r is None]
+        tablets = [t for t, (_, r) in zip(tablets, res) if r is not None]
+        await asyncio.gather(*(t.close() for t in failed), return_exceptions=True)
+        out["tablets_signed_in"] = len(tablets)
+        # From here a tablet has two connections, like a browser with the meeting page open: its
+        # event stream and one kept-alive connection for requests (RawHTTP, made after the stream).
+        await asyncio.gather(*(t.client.aclose() for t in tablets))
+        if not tablets:
+            raise RuntimeError("no tablet could sign in")
 
         # 3. The secretary prepares the meeting (and uploads the PDF for the readers).
         phase("prepare")
@@ -500,7 +512,7 @@ async def committee(args):
                 r = await sec.post(f"/api/v1/meetings/{mid}/materials", data={"title": "会议材料汇编", "publish": "1"},
                                    files={"file": ("materials.pdf", f, "application/pdf")}, timeout=300)
                 out["phases"]["upload"] = {"seconds": round(time.perf_counter() - t0, 2), "status": r.status_code}
-            state = (await tablets[0].client.get(f"/api/v1/meetings/{mid}")).json()
+            state = (await sec.get(f"/api/v1/meetings/{mid}")).json()
             doc_id = state["materials"][0]["document"] if state.get("materials") else None
         r = await sec.post(f"/api/v1/meetings/{mid}/signin/open")
         r.raise_for_status()
@@ -520,6 +532,10 @@ async def committee(args):
                 errors.add("sse_connect", t.sse_error)
         out["phases"]["sse_connect"] = {"seconds": round(time.perf_counter() - t0, 2),
                                         "connected": sum(1 for t in tablets if t.hello.is_set() and not t.sse_error)}
+        live = [t for t in tablets if t.hello.is_set() and not t.sse_error]
+        await asyncio.gather(*(t.close() for t in tablets if t not in live), return_exceptions=True)
+        tablets = live
+        run.expected_present = len(tablets)
         # A tablet with the meeting page open has a kept-alive connection besides its stream.
         for t in tablets:
             t.arm()
@@ -527,7 +543,7 @@ async def committee(args):
 
         # 5. 签到: everyone at once; then until every tablet shows everyone present.
         phase("signin_burst")
-        done = run.expect("attendance", args.tablets)
+        done = run.expect("attendance", len(tablets))
         t0 = time.perf_counter()
         res = await asyncio.gather(*(rtimed(errors, "signin_burst", tab.raw, "POST", f"/api/v1/meetings/{mid}/signin", {})
                                      for tab in tablets))
@@ -536,7 +552,7 @@ async def committee(args):
             await asyncio.wait_for(done.wait(), PHASE_TIMEOUT)
         except asyncio.TimeoutError:
             errors.add("signin_burst", f"attendance reached only {run.counts.get('attendance', 0)} tablets")
-        arrivals = [t.seen[("attendance", args.tablets)] - t0 for t in tablets if ("attendance", args.tablets) in t.seen]
+        arrivals = [t.seen[("attendance", len(tablets))] - t0 for t in tablets if ("attendance", len(tablets)) in t.seen]
         out["phases"]["signin_burst"] = {
             "latency_ms": summary_ms([d for d, r in res if r is not None]),
             "all_acked_s": round(t_acked - t0, 3),
@@ -549,7 +565,7 @@ async def committee(args):
         for k in range(args.polls):
             phase("polls")
             pid = (await sec.post(f"/api/v1/items/{items[k]}/polls", json={"mode": "secret", "rule": "majority"})).json()["id"]
-            opened = run.expect("poll.opened", args.tablets)
+            opened = run.expect("poll.opened", len(tablets))
             t0 = time.perf_counter()
             r = await sec.post(f"/api/v1/polls/{pid}/open", json={})
             if r.status_code != 200:
@@ -576,7 +592,7 @@ async def committee(args):
             acked = [d for d, r in res if r is not None and r.get("recorded")]
 
             phase("close")
-            closed = run.expect("poll.closed", args.tablets)
+            closed = run.expect("poll.closed", len(tablets))
             t0 = time.perf_counter()
             r = await sec.post(f"/api/v1/polls/{pid}/close")
             t_close_ack = time.perf_counter()
@@ -635,8 +651,6 @@ async def committee(args):
             rss.stop.set()
             rss.join(1)
             out["rss"] = rss.report()
-    out["errors"] = errors.by_phase
-    out["error_samples"] = errors.samples
     out["loop_lag_ms"] = lag.report()
     return out
 
@@ -735,10 +749,16 @@ def main(argv=None):
             os.sched_setaffinity(0, {args.cpu})
         except OSError:
             pass
-    coro = committee(args) if args.mode == "committee" else fetch(args)
+    partial = {}
+    coro = committee(args, partial) if args.mode == "committee" else fetch(args)
 
     async def bounded_run():
-        return await asyncio.wait_for(coro, args.deadline)
+        try:
+            return await asyncio.wait_for(coro, args.deadline)
+        except (asyncio.TimeoutError, RuntimeError) as e:
+            partial.setdefault("errors", {})["aborted"] = 1
+            partial.setdefault("error_samples", []).append(f"aborted: {type(e).__name__} {e} (deadline {args.deadline} s)")
+            return partial
 
     out = asyncio.run(bounded_run())
     json.dump(out, sys.stdout, ensure_ascii=False, indent=1)

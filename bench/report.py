@@ -24,6 +24,10 @@ def _lat(s):
     return f"{_f(s.get('p50'))} / {_f(s.get('p99'))} / {_f(s.get('max'))}" if s and s.get("n") else "–"
 
 
+def _errs(e):
+    return f"{sum(e.values())} ({', '.join(f'{k} {v}' for k, v in e.items())})" if e else "0"
+
+
 def _peak(run, skip=("pin_signin",)):
     rss = run.get("rss", {})
     vals = [v["total_mb"] for k, v in rss.items() if k not in skip]
@@ -42,6 +46,8 @@ def table(res):
            "Baselines (same run):", "",
            "| baseline | figure |", "|---|---|",
            f"| raw sqlcipher3, one row per durable COMMIT (same pragmas) | {_f(raw)} commits/s (median of 3 tries: {res['raw_commits']['single'].get('tries')}; COMMIT p50 {res['raw_commits']['single']['commit_p50_ms']} ms) |",
+           f"| raw sqlcipher3, one row per COMMIT, again after the runs | {_f(res.get('raw_commits_after', {}).get('single', {}).get('rows_per_s'))} commits/s "
+           f"(tries {res.get('raw_commits_after', {}).get('single', {}).get('tries')}) |",
            f"| raw sqlcipher3, 16 rows per COMMIT | {_f(raw16)} rows/s |",
            f"| nginx 1 worker, HTTPS, {res['config']['readers']} readers of the {res['pdf_bytes'] / 1e6:.1f} MB PDF | {_f(ngx)} MB/s |",
            f"| nginx, plain HTTP (the load generator's own ceiling) | {_f(res['nginx_http']['mb_per_s'])} MB/s |", ""]
@@ -54,11 +60,15 @@ def table(res):
         ph = r["phases"]
         b = ph.get("ballots", {})
         bps = b.get("ballots_per_s_median")
+        if not ph.get("signin_burst"):
+            out.append(f"| {n} | {_f(r.get('startup_s'), 2)} | run incomplete: errors {r['errors']}: {'; '.join(r['error_samples'][:3])[:300]} |"
+                       " | | | | | | |")
+            continue
         out.append(
             f"| {n} | {_f(r['startup_s'], 2)} | {_f(r['rss_idle_mb'])} / {_f(_peak(r))} | {_lat(ph.get('pin_signin', {}).get('latency_ms'))} "
             f"| {_lat(ph.get('signin_burst', {}).get('latency_ms'))} | {_f(ph.get('signin_burst', {}).get('everyone_present_on_all_tablets_ms', {}).get('p99'))} "
             f"| {_lat(b.get('ballot_ack_ms'))} | {_f(bps)} ({bps / raw:.2f}×) | {_lat(b.get('result_fanout_ms'))} "
-            f"| {sum(r['errors'].values())} |" if bps else f"| {n} | run incomplete: {r['errors']} |")
+            f"| {_errs(r['errors'])} |" if bps else f"| {n} | run incomplete: {r['errors']} |")
     out += ["", "RSS peak excludes the PIN sign-in burst, shown apart: "
             + ", ".join(f"N={n}: {_f(r.get('rss', {}).get('pin_signin', {}).get('total_mb'))} MB" for n, r in rows), ""]
     docs = [(n, r) for n, r in rows if "documents" in r["phases"]]
@@ -107,7 +117,7 @@ def pi_estimates(res, rows, raw, ngx):
            "| N | | ballot ack p99 ms | ballots/s | result on all tablets p99 ms | 签到 ack p99 ms | documents MB/s |", "|---|---|---|---|---|---|---|"]
     for n, r in rows:
         b = r["phases"].get("ballots")
-        if not b:
+        if not b or "signin_burst" not in r["phases"]:
             continue
         d = r["phases"].get("documents", {})
         s = r["phases"]["signin_burst"]["latency_ms"]

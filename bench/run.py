@@ -211,20 +211,37 @@ def main(argv=None):
         for n in ns:
             last = n == max(ns)
             say(f"N = {n} tablets" + (f" (+ {opts.readers} readers of the PDF)" if last and opts.readers else ""))
-            out = run_committee(work, n, opts, pdf if last and opts.readers else None, sha, size)
+            try:
+                out = run_committee(work, n, opts, pdf if last and opts.readers else None, sha, size)
+            except Exception as e:  # one broken run is a finding, not the end of the benchmark
+                out = {"phases": {}, "errors": {"run": 1}, "error_samples": [str(e)[-1500:]], "startup_s": None, "rss_idle_mb": None}
             results["runs"][str(n)] = out
+            save(results, opts.out)
             say("  " + one_line(out))
         if opts.variant:
             n = max(ns)
             say(f"N = {n} with the proposals applied: {opts.variant}")
-            out = run_committee(work, n, opts, variant=opts.variant)
+            try:
+                out = run_committee(work, n, opts, variant=opts.variant)
+            except Exception as e:
+                out = {"phases": {}, "errors": {"run": 1}, "error_samples": [str(e)[-1500:]], "startup_s": None, "rss_idle_mb": None}
             results.setdefault("variants", {})[f"{n}+{opts.variant}"] = out
+            save(results, opts.out)
             say("  " + one_line(out))
+        # The disk's fsync rate drifts; measure it again at the end to bracket the run.
+        r = subprocess.run([sys.executable, "-m", "bench.baselines", "commits", "--dir", os.path.join(work, "raw"), "--seconds", "1.5",
+                            *(["--cpu", str(opts.server_cpu)] if opts.server_cpu is not None else [])],
+                           cwd=ROOT, capture_output=True, text=True, timeout=120, check=True)
+        results["raw_commits_after"] = json.loads(r.stdout)
+        save(results, opts.out)
         if opts.profile:
             n = max(ns)
             say(f"profile: N = {n} again with py-spy on the worker (figures of this run are not reported)")
-            prof = run_committee(work, n, opts, pdf if opts.readers else None, sha, size, profile=True)
-            results["profiled_run_errors"] = prof["errors"]
+            try:
+                prof = run_committee(work, n, opts, pdf if opts.readers else None, sha, size, profile=True)
+                results["profiled_run_errors"] = prof["errors"]
+            except Exception as e:
+                results["profiled_run_errors"] = {"run": str(e)[-500:]}
             from bench import report
 
             report.summarise_profiles(os.path.join(opts.profile_dir, f"n{n}"))
@@ -248,11 +265,16 @@ def main(argv=None):
     return 0 if errors == 0 else 1
 
 
+def save(results, out_dir):
+    with open(os.path.join(out_dir, "results.json"), "w") as f:
+        json.dump(results, f, ensure_ascii=False, indent=1)
+
+
 def one_line(out):
     b = out["phases"].get("ballots", {})
     ack, fan = b.get("ballot_ack_ms", {}), b.get("result_fanout_ms", {})
     return (f"start-up {out['startup_s']} s, ballot ack p99 {ack.get('p99')} ms, {b.get('ballots_per_s_median')} ballots/s, "
-            f"result on all tablets p99 {fan.get('p99')} ms, errors {sum(out['errors'].values())}")
+            f"result on all tablets p99 {fan.get('p99')} ms, errors {out['errors']}")
 
 
 def say(msg):

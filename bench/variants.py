@@ -9,6 +9,7 @@ production server with the proposed one on the same machine in the same run.
 
 import contextlib
 import sys
+import time
 
 
 def writelock():
@@ -41,17 +42,17 @@ def writelock():
 def groupcommit():
     """bench/proposals/ballot-group-commit.patch: ballots go through one writer, many per COMMIT."""
     from appliance.meetings import polls
-    from appliance.store import db
     from appliance.store.group_commit import GroupCommitter
 
     cast = polls.cast
     committers = {}
 
-    def grouped_cast(store, *args, **kwargs):
+    def grouped_cast(store, person, poll_id, choice, ballot_id, tracker=None, now=None):
+        now = time.time() if now is None else now  # judged on arrival, not when the batch runs
         gc = committers.get(id(store))
         if gc is None:
-            gc = committers.setdefault(id(store), GroupCommitter(store, lock=getattr(db, "WRITE_LOCK", None)))
-        return gc.submit(cast, store, *args, **kwargs)
+            gc = committers.setdefault(id(store), GroupCommitter(store))
+        return gc.submit(cast, store, person, poll_id, choice, ballot_id, tracker, now)
 
     polls.cast = grouped_cast
 

@@ -13,7 +13,6 @@ while the previous COMMIT is on disk, so a lone ballot waits for nothing.
 (1, 2, 5, 10, … 100 ms steps) while the lock is long free.
 """
 
-import contextlib
 import queue
 import threading
 
@@ -32,10 +31,9 @@ class _Pending:
 class GroupCommitter:
     """Runs `fn(*args)` on one writer thread, many to a transaction; `submit` returns after COMMIT."""
 
-    def __init__(self, store, max_batch=MAX_BATCH, lock=None):
+    def __init__(self, store, max_batch=MAX_BATCH):
         self.store = store
         self.max_batch = max_batch
-        self.lock = lock or contextlib.nullcontext()
         self._q = queue.SimpleQueue()
         self._thread = None
         self._start_lock = threading.Lock()
@@ -78,23 +76,18 @@ class GroupCommitter:
             self._commit(batch)
 
     def _commit(self, batch):
-        conn = self.store.conn
         try:
-            with self.lock:
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    for p in batch:
-                        conn.execute("SAVEPOINT one_write")
-                        try:
-                            p.result = p.fn(*p.args, **p.kwargs)
-                        except Exception as e:  # this write is refused; the others go on
-                            conn.execute("ROLLBACK TO one_write")
-                            p.error = e
-                        conn.execute("RELEASE one_write")
-                except BaseException:
-                    conn.execute("ROLLBACK")
-                    raise
-                conn.execute("COMMIT")
+            # store.write(): BEGIN IMMEDIATE … COMMIT (and the store's write lock, where it has one);
+            # the functions' own store.write() blocks join this transaction.
+            with self.store.write() as conn:
+                for p in batch:
+                    conn.execute("SAVEPOINT one_write")
+                    try:
+                        p.result = p.fn(*p.args, **p.kwargs)
+                    except Exception as e:  # this write is refused; the others go on
+                        conn.execute("ROLLBACK TO one_write")
+                        p.error = e
+                    conn.execute("RELEASE one_write")
             self.batches += 1
             self.writes += len(batch)
         except Exception as e:  # the COMMIT failed: nobody in this batch is acknowledged
