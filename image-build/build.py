@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -38,10 +39,13 @@ from tests.provisioning import rootfs  # noqa: E402  (the provisioning root, reu
 
 # Added to the provisioning root: the kernel, the Pi's boot firmware and Wi-Fi firmware, the
 # initramfs tools (held back until the end), what the first boot needs to grow the data
-# partition, and fsck for the FAT partition.
+# partition, and fsck for the FAT partition. Last, what the application needs at run time and
+# the roles do not install yet (tools/system-packages.txt "run": minutes PDF font, poppler for
+# uploaded PDFs); see docs/image.md.
 IMAGE_PACKAGES = [
     "linux-image-arm64", "raspi-firmware", "firmware-brcm80211", "wireless-regdb",
     "initramfs-tools", "zstd", "e2fsprogs", "fdisk", "dosfstools",
+    "fonts-wqy-zenhei", "poppler-utils",
 ]
 COMPONENTS = "main non-free-firmware"
 # Bumped when the way the base layer is made changes (its key must change with it).
@@ -168,27 +172,9 @@ def build_wheelhouse(dest: Path) -> None:
     run([REPO / "provisioning/build-wheelhouse", dest], env=env)
 
 
-def wait_for_provisioning_root(timeout: float = 1800) -> Path:
-    """The provisioning root (layer 0), built by rootfs.cached_rootfs().
-
-    Another run (the provisioning tests) may be building it right now: cached_rootfs() would
-    delete that half-built tree and start again, so wait for it to finish instead.
-    """
-    packages = rootfs.package_list()
-    root = rootfs.cache_dir() / f"rootfs-{rootfs.SUITE}-{rootfs.ARCH}-{rootfs.cache_key(packages)}"
-    building = root.with_name(root.name + ".building")
-    deadline = time.monotonic() + timeout
-    while not (root / ".complete").exists() and building.exists() and time.monotonic() < deadline:
-        if time.time() - building.stat().st_mtime > 900 and not any_debootstrap_running():
-            break  # left over from a run that died
-        log(f"waiting for another run to finish {building.name}")
-        time.sleep(20)
+def provisioning_root() -> Path:
+    """Layer 0: the provisioning tests' debootstrapped root (cached, locked while being built)."""
     return rootfs.cached_rootfs(log=log)
-
-
-def any_debootstrap_running() -> bool:
-    proc = run(["pgrep", "-x", "debootstrap"], stdout=subprocess.DEVNULL, check=False)
-    return proc.returncode == 0
 
 
 def base_key(layer0: Path) -> str:
@@ -224,16 +210,25 @@ def release_initramfs(root: Path) -> None:
 
 def base_layer(cache: Path) -> Path:
     """Layer 1: the provisioning root plus kernel and firmware, initramfs held back. Cached."""
-    layer0 = wait_for_provisioning_root()
+    layer0 = provisioning_root()
     key = base_key(layer0)
     base = cache / f"base-{key}"
     if (base / ".complete").exists():
         log(f"base layer cached: {base}")
         return base
+    cache.mkdir(parents=True, exist_ok=True)
+    # Two builds at once (a developer's and a test's) make the base layer once.
+    with open(base.with_name(base.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (base / ".complete").exists():
+            return base
+        return _build_base(layer0, base)
+
+
+def _build_base(layer0: Path, base: Path) -> Path:
     building = base.with_name(base.name + ".building")
     if building.exists():
         shutil.rmtree(building)
-    cache.mkdir(parents=True, exist_ok=True)
     run(["cp", "-a", "--reflink=auto", layer0, building])
     (building / ".complete").unlink(missing_ok=True)
     (building / "etc/apt/sources.list").write_text(
