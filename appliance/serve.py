@@ -31,11 +31,29 @@ TRUST_PAGE = """<!doctype html><html lang="zh-CN"><meta charset="utf-8">
 <p><a href="{https}">继续 / Continue: {https_text}</a></p></body></html>"""
 
 
+# Phones and tablets probe these after joining a Wi-Fi; dnsmasq points the names at the
+# appliance. The expected answer keeps them on the meeting network instead of showing a
+# captive-portal sheet or falling back to mobile data.
+CAPTIVE_PROBES = {
+    "/generate_204": ("204 No Content", b"", "text/plain"),  # Android, Chrome OS
+    "/gen_204": ("204 No Content", b"", "text/plain"),
+    "/hotspot-detect.html": ("200 OK", b"<HTML><HEAD><TITLE>Success</TITLE></HEAD><BODY>Success</BODY></HTML>", "text/html"),  # Apple
+    "/library/test/success.html": ("200 OK", b"<HTML><HEAD><TITLE>Success</TITLE></HEAD><BODY>Success</BODY></HTML>", "text/html"),
+    "/ncsi.txt": ("200 OK", b"Microsoft NCSI", "text/plain"),  # Windows
+    "/connecttest.txt": ("200 OK", b"Microsoft Connect Test", "text/plain"),
+}
+
+
 def redirect_app(data_dir, https_port):
-    """The plain-HTTP side: the CA certificate, how to trust it, and a redirect for all else."""
+    """The plain-HTTP side: captive-portal probes, the CA certificate, how to trust it, and a
+    redirect for all else."""
 
     def app(environ, start_response):
         path = environ.get("PATH_INFO", "/")
+        if path in CAPTIVE_PROBES:
+            status, body, ctype = CAPTIVE_PROBES[path]
+            start_response(status, [("Content-Type", ctype), ("Cache-Control", "no-store")])
+            return [body]
         host = environ.get("HTTP_HOST", "yishi.lan").split(":")[0]
         https = f"https://{host}" + ("" if https_port == 443 else f":{https_port}")
         if path == "/ca.crt":

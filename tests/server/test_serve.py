@@ -39,6 +39,12 @@ def test_plain_http_only_redirects_and_offers_the_ca(demo_server):
     assert "Android" in page and "iPad" in page and "/ca.crt" in page
 
 
+def test_captive_portal_probes_get_their_expected_answers(demo_server):
+    assert httpx.get(demo_server.http_url + "/generate_204").status_code == 204
+    assert "Success" in httpx.get(demo_server.http_url + "/hotspot-detect.html").text
+    assert httpx.get(demo_server.http_url + "/ncsi.txt").text == "Microsoft NCSI"
+
+
 def test_cookies_are_httponly_secure_strict(demo_server):
     with httpx.Client(base_url=demo_server.url, verify=ca(demo_server)) as admin:
         r = admin.post("/api/v1/login", json={"username": "admin", "password": "yishi-admin"})
