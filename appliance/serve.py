@@ -74,9 +74,13 @@ def redirect_app(data_dir, https_port):
 
 
 def start_redirect_server(host, port, data_dir, https_port):
-    from werkzeug.serving import make_server
+    from werkzeug.serving import WSGIRequestHandler, make_server
 
-    srv = make_server(host, port, redirect_app(data_dir, https_port), threaded=True)
+    class Quiet(WSGIRequestHandler):
+        def log_request(self, *args, **kwargs):  # no access log here either
+            pass
+
+    srv = make_server(host, port, redirect_app(data_dir, https_port), threaded=True, request_handler=Quiet)
     t = threading.Thread(target=srv.serve_forever, name="http-redirect", daemon=True)
     t.start()
     return srv
