@@ -116,15 +116,19 @@ class Profiler:
         self.proc = None
 
     def start(self, phase):
-        if phase not in self.phases or not self.master:
+        if phase.split("_")[0] not in self.phases or not self.master:
             return
         import shutil
         import subprocess
 
         spy = shutil.which("py-spy") or os.path.join(os.path.dirname(sys.executable), "py-spy")
         out = os.path.join(self.out_dir, f"{phase}.collapsed.txt")
-        self.proc = subprocess.Popen([spy, "record", "--pid", str(server_worker(self.master)), "--format", "raw", "--rate", "250",
-                                      "--nonblocking", "--output", out], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # --gil: only the thread holding the GIL, i.e. where this one-core Python process spends its
+        # CPU (sqlite3_step and SSL writes release the GIL, so time in them shows as the caller's
+        # frames only when sampled without --gil; the documents phase is sampled without it).
+        mode = ["--gil"] if phase != "documents" else []
+        self.proc = subprocess.Popen([spy, "record", "--pid", str(server_worker(self.master)), "--format", "raw", "--rate", "100",
+                                      *mode, "--nonblocking", "--output", out], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(0.5)  # let it attach before the load starts
 
     def stop(self):
@@ -544,6 +548,7 @@ async def committee(args, out):
         # 5. 签到: everyone at once; then until every tablet shows everyone present.
         phase("signin_burst")
         done = run.expect("attendance", len(tablets))
+        prof.start("signin")
         t0 = time.perf_counter()
         res = await asyncio.gather(*(rtimed(errors, "signin_burst", tab.raw, "POST", f"/api/v1/meetings/{mid}/signin", {})
                                      for tab in tablets))
@@ -552,6 +557,7 @@ async def committee(args, out):
             await asyncio.wait_for(done.wait(), PHASE_TIMEOUT)
         except asyncio.TimeoutError:
             errors.add("signin_burst", f"attendance reached only {run.counts.get('attendance', 0)} tablets")
+        prof.stop()
         arrivals = [t.seen[("attendance", len(tablets))] - t0 for t in tablets if ("attendance", len(tablets)) in t.seen]
         out["phases"]["signin_burst"] = {
             "latency_ms": summary_ms([d for d, r in res if r is not None]),
@@ -581,13 +587,15 @@ async def committee(args, out):
             tally = {c: choices.count(c) for c in ("yes", "no", "abstain")}
             if k == 0:
                 prof.start("ballots")
+            elif k == 1:
+                prof.start("ballots_all")
             phase("ballots")
             t_first = time.perf_counter()
             res = await asyncio.gather(*(rtimed(errors, "ballots", tab.raw, "POST", f"/api/v1/polls/{pid}/ballots", {
                 "choice": c, "ballot_id": secrets.token_hex(16), "tracker": "".join(secrets.choice(TRACKER_ALPHABET) for _ in range(8))})
                 for tab, c in zip(tablets, choices)))
             t_last = time.perf_counter()
-            if k == 0:
+            if k in (0, 1):
                 prof.stop()
             acked = [d for d, r in res if r is not None and r.get("recorded")]
 

@@ -153,13 +153,19 @@ def chart(res, path):
                "C1", ":")]
     for label, fn, color, style in series:
         ax.plot(ns, [fn(r) for _, r in runs], style, color=color, marker="o", label=label)
+    groups = collections.defaultdict(list)
     for key, r in res.get("variants", {}).items():
-        n = int(key.split("+")[0])
         if "ballots" in r["phases"]:
-            ax.plot([n], [r["phases"]["ballots"]["ballot_ack_ms"]["p99"]], "*", color="C3", markersize=12,
-                    label=f"ballot ack p99, {key.split('+', 1)[1]}")
-            ax.plot([n], [r["phases"]["ballots"]["result_fanout_ms"]["p99"]], "*", color="C4", markersize=12,
-                    label=f"result p99, {key.split('+', 1)[1]}")
+            groups[key.split("+", 1)[1]].append((int(key.split("+")[0]), r))
+    for i, (name, pts) in enumerate(sorted(groups.items(), key=lambda g: len(g[0]))):
+        pts.sort(key=lambda x: x[0])
+        label = "proposals: " + name.replace(",", "+")
+        style = "*" if len(pts) == 1 else "*-."
+        xs = [n for n, _ in pts]
+        ax.plot(xs, [r["phases"]["ballots"]["ballot_ack_ms"]["p99"] for _, r in pts], style, color=f"C{3 + 2 * i}",
+                markersize=11, label=f"ballot ack p99, {label}")
+        ax.plot(xs, [r["phases"]["signin_burst"]["latency_ms"]["p99"] for _, r in pts], style, color=f"C{4 + 2 * i}",
+                markersize=11, label=f"sign-in ack p99, {label}")
     ax.axhline(250, color="grey", lw=0.8, ls="--")
     ax.text(ns[0], 260, "ballot target 250 ms", color="grey", fontsize=8)
     ax.axhline(1000, color="grey", lw=0.8, ls="--")
@@ -195,7 +201,7 @@ def summarise_profiles(directory, top=30):
                     self_[frames[-1]] += n
         if not total:
             continue
-        lines = [f"{os.path.basename(path)}: {total} samples of the gunicorn worker (py-spy, 250 Hz, active threads only)", "",
+        lines = [f"{os.path.basename(path)}: {total} samples of the gunicorn worker (py-spy 100 Hz; --gil except documents)", "",
                  "inclusive %  function (file:line)"]
         lines += [f"{100 * c / total:10.1f}  {fr}" for fr, c in incl.most_common(top)]
         lines += ["", "self %      function (file:line)"]

@@ -74,6 +74,11 @@ class Server:
         self.cmd = [*yishi, "serve", "--data", data_dir, "--host", "127.0.0.1", "--port", str(self.port),
                     "--http-port", str(free_port()), "--passphrase-file", passphrase_file, "--no-zeroconf"]
         self.cpu = cpu
+        self.env = None
+        if variant and "malloc" in variant.split(","):
+            # Proposal for systemd/yishi.service (bench/proposals/yishi-service-malloc.patch): big
+            # allocations (Argon2's 16 MiB) always mmapped and given back, few malloc arenas.
+            self.env = {**os.environ, "MALLOC_MMAP_THRESHOLD_": "131072", "MALLOC_ARENA_MAX": "2"}
         self.proc = None
 
     def start(self, timeout=60):
@@ -81,7 +86,7 @@ class Server:
 
         log = open(os.path.join(self.data_dir, "server.log"), "ab")
         t0 = time.perf_counter()
-        self.proc = subprocess.Popen(self.cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, preexec_fn=pin(self.cpu))
+        self.proc = subprocess.Popen(self.cmd, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, preexec_fn=pin(self.cpu))
         with httpx.Client(verify=False, timeout=1) as c:
             while time.perf_counter() - t0 < timeout:
                 if self.proc.poll() is not None:
@@ -138,7 +143,7 @@ def run_committee(work, n, opts, pdf=None, sha=None, size=0, profile=False, vari
             args += ["--readers", str(opts.readers), "--pdf", pdf, "--size", str(size), "--sha256", sha]
         if profile:
             os.makedirs(opts.profile_dir, exist_ok=True)
-            args += ["--profile", "ballots,documents", "--profile-dir", os.path.join(opts.profile_dir, f"n{n}")]
+            args += ["--profile", "signin,ballots,documents", "--profile-dir", os.path.join(opts.profile_dir, f"n{n}")]
             os.makedirs(os.path.join(opts.profile_dir, f"n{n}"), exist_ok=True)
         out = loadgen(args, opts.client_cpu, 660)
     finally:
@@ -158,7 +163,7 @@ def main(argv=None):
     p.add_argument("--out", default=os.path.join(HERE, "out"))
     p.add_argument("--chart", default=os.path.join(HERE, "latency-vs-n.png"))
     p.add_argument("--keep", action="store_true", help="keep the temporary data folders")
-    p.add_argument("--variant", default="writelock,groupcommit",
+    p.add_argument("--variant", default="writelock,groupcommit,argon2slots,coalesce,tlscache,malloc",
                    help="also run the largest N with these proposals applied (bench/variants.py); '' for none")
     opts = p.parse_args(argv)
     ns = [int(x) for x in opts.tablets.split(",") if x]

@@ -57,13 +57,73 @@ def groupcommit():
     polls.cast = grouped_cast
 
 
-VARIANTS = {"writelock": writelock, "groupcommit": groupcommit}
+def argon2slots():
+    """bench/proposals/argon2-slots.patch: at most one Argon2 hash per CPU at a time (16 MiB each)."""
+    import os
+    import threading
+
+    from appliance.devices import secrets_
+
+    slots = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))
+    verify = secrets_.verify_secret
+
+    def bounded_verify(stored, given):
+        with slots:
+            return verify(stored, given)
+
+    secrets_.verify_secret = bounded_verify
+
+
+def coalesce():
+    """bench/proposals/attendance-coalesce.patch: at most one attendance event per meeting per 250 ms."""
+    from flask import current_app
+
+    from appliance.meetings import core, notify
+    from appliance.meetings.attendance_push import pusher
+
+    def attendance(store, meeting_id):
+        data = core.attendance(store, meeting_id).to_json()
+        pusher(current_app, store).changed(meeting_id, data)
+        return data
+
+    notify.attendance = attendance
+
+
+def tlscache():
+    """bench/proposals/tls-context-once.patch: one SSLContext for the server, not one per connection."""
+    from appliance import serve
+
+    options = serve.gunicorn_options
+
+    def gunicorn_options(*args, **kwargs):
+        opts = options(*args, **kwargs)
+        if "certfile" in opts:
+            opts["ssl_context"] = _cached_ssl_context
+        return opts
+
+    serve.gunicorn_options = gunicorn_options
+
+
+_CTX = []
+
+
+def _cached_ssl_context(config, default_ssl_context_factory):
+    # gunicorn calls this for every accepted connection; building a context loads the system CA
+    # store and the key each time (~1 ms here, several on a Pi) and defeats TLS session reuse.
+    if not _CTX:
+        _CTX.append(default_ssl_context_factory())
+    return _CTX[0]
+
+
+VARIANTS = {"writelock": writelock, "groupcommit": groupcommit, "argon2slots": argon2slots, "coalesce": coalesce,
+            "tlscache": tlscache}
 
 
 def main(argv):
     names, rest = argv[0], argv[argv.index("--") + 1:]
     for name in filter(None, names.split(",")):
-        VARIANTS[name]()
+        if name != "malloc":  # an environment setting, applied by bench.run.Server
+            VARIANTS[name]()
     from appliance.cli import main as cli_main
 
     return cli_main(rest)
