@@ -42,5 +42,5 @@ def test_five_tablets_through_the_real_api(tmp_path):
     assert out["phases"]["signin_burst"]["everyone_present_on_all_tablets_ms"]["n"] == 5
     assert [(d["result_reached"], d["tally_ok"], d["ballot_ack_ms"]["n"]) for d in out["polls_detail"]] == [(5, True, 5)] * 2
     assert out["phases"]["documents"]["completed"] == 3 and out["phases"]["documents"]["bytes"] == 3 * size
-    assert out["rss"]["ballots"]["total_mb"] > 0
+    assert max(v["total_mb"] for v in out["rss"].values()) > 50  # the server was sampled (phases of 5 tablets may fall between samples)
     assert "ballot ack p99" in run.one_line({**out, "startup_s": startup})
