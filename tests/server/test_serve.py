@@ -86,6 +86,15 @@ def test_sealed_server_unlocks_in_the_browser_form(tmp_path):
 
 
 def test_zeroconf_advertises_and_withdraws(tmp_path):
+    """Run in a thread of its own: Playwright's sync API leaves an asyncio loop running on the
+    main thread, and python-zeroconf refuses blocking calls from a thread with a running loop."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(_zeroconf_round_trip, tmp_path).result()
+
+
+def _zeroconf_round_trip(tmp_path):
     from zeroconf import IPVersion, ServiceBrowser, Zeroconf
 
     from appliance.devices.advertise import SERVICE_TYPE
