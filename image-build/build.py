@@ -519,10 +519,11 @@ def main(argv=None) -> int:
     # The kernel and initrd beside the image too: the boot test takes them from the FAT
     # partition, people debugging in QEMU may prefer these.
     final = image
+    # An .img.xz left by an earlier build would not match this image.
+    for stale in (image.with_name(name + ".xz"), image.with_name(name + ".xz.sha256")):
+        stale.unlink(missing_ok=True)
     if compress:
         with timer.phase("xz compression"):
-            for stale in (image.with_suffix(".img.xz"),):
-                stale.unlink(missing_ok=True)
             run(["xz", "-T0", "-6", "--keep", "--force", image])
             final = image.with_name(name + ".xz")
     with timer.phase("sha256"):

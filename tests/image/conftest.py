@@ -76,9 +76,11 @@ def built_image() -> BuiltImage:
         out = REPO / "build" / "image-test"
         started = time.monotonic()
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        # The CI build: same roles, no xz (YISHI_IMAGE_FULL=1: with xz, as `make image`).
+        compress = [] if os.environ.get("YISHI_IMAGE_FULL") == "1" else ["--no-compress"]
         with (ARTIFACTS / "build.log").open("w") as logf:
             proc = subprocess.run(
-                [sys.executable, str(REPO / "image-build/build.py"), "--test-settings", "--no-compress",
+                [sys.executable, str(REPO / "image-build/build.py"), "--test-settings", *compress,
                  "--out", str(out)],
                 stdout=logf, stderr=subprocess.STDOUT, timeout=BUILD_TIMEOUT)
         seconds = time.monotonic() - started

@@ -126,18 +126,18 @@ def test_air_gap_rules_are_loaded(guest):
 
 
 def test_service_runs_as_its_unprivileged_user(guest):
-    pid = guest.ssh("systemctl show -P MainPID yishi.service").stdout.strip()
+    pid = guest.ssh("sudo systemctl show -P MainPID yishi.service").stdout.strip()
     assert pid not in ("", "0"), "yishi.service has no main process"
     users = guest.ssh(f"ps -o user= --pid {pid} --ppid {pid}").stdout.split()
     assert users and set(users) == {"yishi"}, users
     caps = guest.ssh(f"grep CapEff /proc/{pid}/status").stdout.split()[1]
     assert int(caps, 16) == 1 << 10, f"effective capabilities {caps}: expected CAP_NET_BIND_SERVICE only"
-    assert guest.ssh("systemctl is-active yishi.service").stdout.strip() == "active"
+    assert guest.ssh("sudo systemctl is-active yishi.service").stdout.strip() == "active"
 
 
 def test_usb_stick_is_seen_by_the_guest(guest):
     """The emulated USB stick reaches the guest's udev (later USB export tests run here for real)."""
     out = guest.ssh("lsblk -dno NAME,TRAN,LABEL -e 7; lsblk -no NAME,LABEL,FSTYPE").stdout
     assert "usb" in out and "YISHIUSB" in out, out
-    units = guest.ssh("systemctl list-units --all --no-legend 'yishi-usb-export@*'", check=False).stdout
+    units = guest.ssh("sudo systemctl list-units --all --no-legend 'yishi-usb-export@*'", check=False).stdout
     assert "yishi-usb-export@" in units, "the udev rule did not start the USB export unit:\n" + units
