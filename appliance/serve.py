@@ -102,6 +102,17 @@ class YishiServer(BaseApplication):
         return create_app(self.config_obj)
 
 
+_TLS_CONTEXT = []
+
+
+def _ssl_context_once(config, default_ssl_context_factory):
+    """gunicorn builds a fresh SSLContext for every accepted connection (loading the system CA
+    store and our key: ~1 ms here, several on a Pi, and no TLS session reuse); build it once."""
+    if not _TLS_CONTEXT:
+        _TLS_CONTEXT.append(default_ssl_context_factory())
+    return _TLS_CONTEXT[0]
+
+
 def gunicorn_options(host, port, certfile, keyfile, threads=600, tls_enabled=True):
     opts = {
         "bind": [f"{host}:{port}"],
@@ -119,7 +130,7 @@ def gunicorn_options(host, port, certfile, keyfile, threads=600, tls_enabled=Tru
         "control_socket_disable": True,  # no admin socket in $HOME: the service has no home
     }
     if tls_enabled:
-        opts.update(certfile=certfile, keyfile=keyfile)
+        opts.update(certfile=certfile, keyfile=keyfile, ssl_context=_ssl_context_once)
     return opts
 
 

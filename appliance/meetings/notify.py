@@ -5,6 +5,7 @@ members yet to vote, the floor), `document:<id>` (open readers of one document).
 from flask import current_app
 
 from appliance.meetings import core, minutes, polls
+from appliance.meetings.attendance_push import pusher
 from appliance.web.events import broadcaster
 from appliance.web.live import TOPIC_PROVIDERS
 
@@ -29,8 +30,10 @@ TOPIC_PROVIDERS.append(_meeting_topics)
 
 
 def attendance(store, meeting_id):
+    """Fresh figures for the caller; pushed to the tablets at most once per 250 ms per meeting
+    (appliance/meetings/attendance_push.py: a 签到 burst of N tablets was N² events)."""
     data = core.attendance(store, meeting_id).to_json()
-    _pub(f"meeting:{meeting_id}", "attendance", data)
+    pusher(current_app, store).changed(meeting_id, data)
     return data
 
 

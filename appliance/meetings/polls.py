@@ -4,6 +4,9 @@ A ballot is acknowledged only after its COMMIT returns. For a secret poll the sa
 writes two unlinkable rows: poll_participation (member, hash of the tablet's ballot id) and
 ballots (random key, tracker, choice). The primary key of poll_participation makes a second
 ballot from the same member impossible; the same ballot id again is recognised as a retry.
+
+Ballots go through one group-commit writer (appliance/store/group_commit.py): ballots that arrive
+together share one COMMIT, and each is acknowledged only when that COMMIT has returned.
 """
 
 import hashlib
@@ -17,6 +20,7 @@ from appliance.meetings import core
 from appliance.rules import law
 from appliance.rules.ballots import CHOICES, MODES, BallotRefused, Voter, check_ballot, check_voter
 from appliance.store import audit
+from appliance.store.group_commit import GroupCommitter
 
 RULES = tuple(r.value for r in law.Rule)
 RULE_LABELS = {
@@ -127,8 +131,17 @@ def _hash_ballot_id(ballot_id):
 
 
 def cast(store, person, poll_id, choice, ballot_id, tracker=None, now=None):
-    """Record one member's ballot. Returns True when new, False when this was a retry of it."""
-    now = time.time() if now is None else now
+    """Record one member's ballot. Returns True when new, False when this was a retry of it.
+
+    Returns (or raises the refusal) only after the COMMIT holding the ballot has returned."""
+    now = time.time() if now is None else now  # judged on arrival, not when the batch runs
+    committer = getattr(store, "ballot_committer", None)
+    if committer is None:
+        committer = store.__dict__.setdefault("ballot_committer", GroupCommitter(store))
+    return committer.submit(_cast, store, person, poll_id, choice, ballot_id, tracker, now)
+
+
+def _cast(store, person, poll_id, choice, ballot_id, tracker, now):
     p = get(store, poll_id)
     try:
         check_ballot(choice, ballot_id, tracker, p["mode"])
