@@ -59,5 +59,5 @@ image: install
 BENCH_ARGS ?=
 .PHONY: bench
 bench: install
-	@$(VENV)/bin/python -c "import matplotlib" 2>/dev/null || $(VENV)/bin/pip install -q matplotlib py-spy
+	$(VENV)/bin/pip install -q -e '.[test,bench]'
 	$(PY) -m bench.run $(BENCH_ARGS)
