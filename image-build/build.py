@@ -483,7 +483,7 @@ def main(argv=None) -> int:
                    help="the provisioning tests' settings (admin key without a private half): CI and tests")
     p.add_argument("--out", default=str(REPO / "build/image"), help="folder for the image and what goes beside it")
     p.add_argument("--no-compress", action="store_true", help="leave the .img uncompressed (CI: quicker)")
-    p.add_argument("--keep-root", action="store_true", help="keep the provisioned root under .cache/image/work")
+    p.add_argument("--keep-root", action="store_true", help="keep the provisioned root under .cache/image/work-*/root")
     args = p.parse_args(argv)
 
     out_dir = Path(args.out)
@@ -495,18 +495,19 @@ def main(argv=None) -> int:
     timer = Timer()
     name = f"yishi-{__version__}-raspi-arm64.img"
     image = out_dir / name
-    work = cache / "work"
+    # One working folder per output folder: a developer's build and a test's can run at once.
+    work = cache / f"work-{hashlib.sha256(str(out_dir.resolve()).encode()).hexdigest()[:8]}"
     work.mkdir(parents=True, exist_ok=True)
     logs = out_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
 
+    wheelhouse = cache / "wheelhouse"
+    settings = settings_for(args, work / "root", wheelhouse)  # bad settings stop the build here
     with timer.phase("wheelhouse"):
-        wheelhouse = cache / "wheelhouse"
         build_wheelhouse(wheelhouse)
     with timer.phase("base layer (debootstrap + kernel + firmware, cached)"):
         base = base_layer(cache)
-    settings = settings_for(args, work / "root", wheelhouse)
     with timer.phase("provision (site.yml + image.yml, chroot)"):
         root = provision(base, work, settings, logs)
     with timer.phase("initramfs (once)"):

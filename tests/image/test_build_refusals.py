@@ -53,3 +53,20 @@ def test_with_too_little_disk_space_it_says_how_much_to_free(tmp_path):
         assert "GiB free" in out and "needs 8 GiB" in out and str(small) in out
     finally:
         subprocess.run(["umount", str(small)], check=True)
+
+
+def test_settings_with_a_wifi_passphrase_are_refused(tmp_path):
+    need_root()
+    settings = tmp_path / "yishi.yml"
+    settings.write_text("yishi_admin_authorized_keys: ['ssh-ed25519 AAAA x']\nyishi_wifi_country: CN\n"
+                        "yishi_lan_address: 10.42.0.1\nyishi_wifi_passphrase: geheim-geheim\n")
+    out = refused([sys.executable, str(REPO / "image-build/build.py"), "--settings", str(settings),
+                   "--no-compress", "--out", str(tmp_path / "out")])
+    assert "yishi_wifi_passphrase is set" in out and "first boot" in out
+
+
+def test_missing_settings_file_says_where_to_start(tmp_path):
+    need_root()
+    out = refused([sys.executable, str(REPO / "image-build/build.py"), "--settings", str(tmp_path / "none.yml"),
+                   "--no-compress", "--out", str(tmp_path / "out")])
+    assert "inventory.example" in out and "--test-settings" in out
