@@ -401,6 +401,8 @@ def assemble(root: Path, out: Path, work: Path, sde: int) -> dict:
         shutil.move(str(child), stash / "firmware" / child.name)
     for child in list(data.iterdir()):
         shutil.move(str(child), stash / "data" / child.name)
+    for mountpoint in (firmware, data):  # emptied just now: back to SOURCE_DATE_EPOCH
+        os.utime(mountpoint, (sde, sde))
     data_stat = data.stat()
     try:
         make_fat(stash / "firmware", work / "firm.img", sde)
