@@ -208,11 +208,18 @@ def release_initramfs(root: Path) -> None:
     chroot(root, "dpkg-divert", "--local", "--rename", "--remove", "/usr/sbin/update-initramfs")
 
 
-def base_layer(cache: Path) -> Path:
-    """Layer 1: the provisioning root plus kernel and firmware, initramfs held back. Cached."""
+def base_layer(cache: Path, refresh: bool = False) -> Path:
+    """Layer 1: the provisioning root plus kernel and firmware, initramfs held back. Cached.
+
+    The cache keeps the Debian updates of the day it was made; refresh=True (--refresh)
+    makes it again with today's.
+    """
     layer0 = provisioning_root()
     key = base_key(layer0)
     base = cache / f"base-{key}"
+    if refresh and base.exists():
+        log(f"--refresh: making {base.name} again with today's Debian updates")
+        shutil.rmtree(base)
     if (base / ".complete").exists():
         log(f"base layer cached: {base}")
         return base
@@ -485,6 +492,8 @@ def main(argv=None) -> int:
                    help="the provisioning tests' settings (admin key without a private half): CI and tests")
     p.add_argument("--out", default=str(REPO / "build/image"), help="folder for the image and what goes beside it")
     p.add_argument("--no-compress", action="store_true", help="leave the .img uncompressed (CI: quicker)")
+    p.add_argument("--refresh", action="store_true",
+                   help="make the cached base layer again (today's Debian security updates): for a release")
     p.add_argument("--keep-root", action="store_true", help="keep the provisioned root under .cache/image/work-*/root")
     args = p.parse_args(argv)
 
@@ -509,7 +518,7 @@ def main(argv=None) -> int:
     with timer.phase("wheelhouse"):
         build_wheelhouse(wheelhouse)
     with timer.phase("base layer (debootstrap + kernel + firmware, cached)"):
-        base = base_layer(cache)
+        base = base_layer(cache, refresh=args.refresh)
     with timer.phase("provision (site.yml + image.yml, chroot)"):
         root = provision(base, work, settings, logs)
     with timer.phase("initramfs (once)"):
