@@ -24,19 +24,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.provisioning.conftest import need  # skip on a developer machine, fail under CI
+
 REPO = Path(__file__).resolve().parents[2]
 IN_CI = os.environ.get("CI") == "true"
 BUILD_TIMEOUT = int(os.environ.get("YISHI_IMAGE_BUILD_TIMEOUT", 75 * 60))
 BOOT_TIMEOUT = int(os.environ.get("YISHI_IMAGE_BOOT_TIMEOUT", 900))
 ARTIFACTS = REPO / "test-artifacts" / "image"
-
-
-def need(condition: bool, what: str) -> None:
-    if condition:
-        return
-    if IN_CI:
-        pytest.fail(f"CI cannot run this test: {what}")
-    pytest.skip(what)
 
 
 def need_tools(*tools: str) -> None:
