@@ -6,6 +6,10 @@ the person may not read. Text is normalised once at filing (NFKC, lower case, no
 between Chinese characters that PDF extraction leaves behind) and indexed twice: FTS5 trigram
 for terms of three or more characters, and a bigram index for the one- and two-character
 words Chinese is full of (预算, 人大).
+
+The index holds only what every reader of the document may see. What only some of them may see
+(the remarks on a circulation's receipts) stays in its own rows and is searched there under
+the rule of appliance/office/access.py, the same rule the pages and the API show it by.
 """
 
 import re
@@ -15,7 +19,7 @@ import unicodedata
 from appliance.documents import library
 from appliance.errors import NotFound, UserError
 from appliance.i18n import lazy_gettext as _l
-from appliance.office import OFFICE_ROLES
+from appliance.office import OFFICE_ROLES, access
 from appliance.office.common import resolve_recipients, year_of
 from appliance.store import audit
 
@@ -124,11 +128,50 @@ def _fts_phrase(term):
     return '"' + term.replace('"', '""') + '"'
 
 
+# Receipts whose remark contains a term (lower() as the index's normalisation does for ASCII),
+# kept to those the rule of access.receipt_rule lets the person see.
+_REMARKS = ("FROM circulation_recipients r JOIN circulations c ON c.id = r.circulation_id "
+            "WHERE instr(lower(r.remark), ?) > 0 AND {rule}")
+
+
+def _index_of(term):
+    """Three or more characters go to the trigram index, one or two to the bigram index."""
+    if len(term) >= 3:
+        return "archive_fts", _fts_phrase(term)
+    return "archive_grams", _fts_phrase(term) + ("" if len(term) == 2 else "*")
+
+
+def _term_clauses(store, person, terms):
+    """[(SQL, params)] on `archive_entries e`: every term is in the entry's indexed text or in a
+    remark on its receipts that `person` may see. Terms no such remark contains are matched
+    together, one query per index (for two common words, twice as fast as one each)."""
+    rule, rule_params = access.receipt_rule(person)
+    remarks = _REMARKS.format(rule=rule)
+    clauses, together = [], {}
+    for t in terms:
+        index, phrase = _index_of(t)
+        if store.one(f"SELECT 1 {remarks} LIMIT 1", (t, *rule_params)) is None:
+            together.setdefault(index, []).append(phrase)
+            continue
+        clauses.append((f"e.id IN (SELECT rowid FROM {index} WHERE {index} MATCH ? UNION ALL SELECT x.id FROM "
+                        f"archive_entries x WHERE x.kind = 'circulation' AND x.source_id IN (SELECT c.id {remarks}))",
+                        (phrase, t, *rule_params)))
+    for index, phrases in together.items():
+        clauses.append((f"e.id IN (SELECT rowid FROM {index} WHERE {index} MATCH ?)", (" AND ".join(phrases),)))
+    return clauses
+
+
+def _remark_excerpt(store, person, circulation_id, term):
+    rule, rule_params = access.receipt_rule(person)
+    return store.scalar(f"SELECT r.remark {_REMARKS.format(rule=rule)} AND c.id = ? LIMIT 1",
+                        (term, *rule_params, circulation_id))
+
+
 def search(store, person, q="", year=None, kind=None, category=None, limit=PAGE, offset=0):
     """Entries `person` may read that match every term; returns a dict with results and total.
 
-    Terms of 3+ characters go to the trigram index, shorter ones to the bigram index; both are
-    intersected in SQL with the access condition and the filters.
+    Each term must be in the entry's indexed text or in a remark the person may see; the terms
+    are intersected in SQL with the access condition and the filters.
     """
     sweep_meetings(store)
     terms = parse_query(q)
@@ -139,14 +182,9 @@ def search(store, person, q="", year=None, kind=None, category=None, limit=PAGE,
     acl, acl_params = library.readable_clause(person)
     where.append(acl)
     params.extend(acl_params)
-    long_terms = [t for t in terms if len(t) >= 3]
-    short_terms = [t for t in terms if len(t) < 3]
-    if long_terms:
-        where.append("e.id IN (SELECT rowid FROM archive_fts WHERE archive_fts MATCH ?)")
-        params.append(" AND ".join(_fts_phrase(t) for t in long_terms))
-    if short_terms:
-        where.append("e.id IN (SELECT rowid FROM archive_grams WHERE archive_grams MATCH ?)")
-        params.append(" AND ".join(_fts_phrase(t) if len(t) == 2 else _fts_phrase(t) + "*" for t in short_terms))
+    for clause, clause_params in _term_clauses(store, person, terms):
+        where.append(clause)
+        params.extend(clause_params)
     if year:
         where.append("e.year = ?")
         params.append(int(year))
@@ -174,7 +212,11 @@ def search(store, person, q="", year=None, kind=None, category=None, limit=PAGE,
         "ORDER BY (? <> '' AND instr(lower(e.title), ?) > 0) DESC, e.archived_at DESC, e.id DESC",
         (first, first, *params, first, first, int(limit), int(offset), first, first),
     )
-    return {"results": [dict(r) for r in rows], "total": total, "terms": terms, "notice": notice}
+    results = [dict(r) for r in rows]
+    for r in results:
+        if first and r["kind"] == "circulation" and first not in (r["excerpt"] or ""):
+            r["excerpt"] = _remark_excerpt(store, person, r["source_id"], first) or r["excerpt"]
+    return {"results": results, "total": total, "terms": terms, "notice": notice}
 
 
 def facets(store, person):
@@ -195,6 +237,18 @@ def entry(store, person, entry_id):
         # The same answer whether it does not exist or may not be read: nothing leaks.
         raise NotFound("no_entry", _l("No such archive entry."))
     return row
+
+
+def details(store, person, entry):
+    """What the entry page shows beside the document: the receipts of a circulation or the
+    sign-off trail of an outgoing document, as much as `person` may see of them."""
+    if entry["kind"] == "circulation":
+        circ = store.one("SELECT * FROM circulations WHERE id = ?", (entry["source_id"],))
+        return {"receipts": access.visible_receipts(store, person, circ)} if circ else {}
+    if entry["kind"] == "outgoing":
+        row = store.one("SELECT * FROM outgoing WHERE id = ?", (entry["source_id"],))
+        return {"decisions": access.visible_trail(store, person, row)} if row else {}
+    return {}
 
 
 def retention_label(years):

@@ -11,7 +11,7 @@ import time
 from appliance.documents import library
 from appliance.errors import Conflict, Forbidden, NotFound
 from appliance.i18n import lazy_gettext as _l
-from appliance.office import OFFICE_ROLES, archive
+from appliance.office import OFFICE_ROLES, access, archive
 from appliance.office.common import clean_text, publish, resolve_recipients
 from appliance.store import audit
 
@@ -67,26 +67,20 @@ def receipt(store, cid, person_id):
 
 
 def may_manage(person, circ):
-    return person.id == circ["sender_id"] or person.has(*OFFICE_ROLES)
+    return access.manages(person, circ["sender_id"])
 
 
 def view(store, person, cid):
-    """The circulation as `person` may see it: recipients see their own receipt, the sender and
-    office staff see everyone's."""
+    """The circulation as `person` may see it (appliance/office/access.py): recipients see their
+    own receipt, the sender and office staff see everyone's and who has not read it."""
     circ = get(store, cid)
     mine = receipt(store, cid, person.id)
     manage = may_manage(person, circ)
     if mine is None and not manage:
         raise NotFound("no_circulation", _l("No such circulation."))
-    receipts = receipts_of(store, cid) if manage else []
+    receipts = access.visible_receipts(store, person, circ)
     return {"circulation": circ, "mine": mine, "manage": manage, "receipts": receipts,
-            "pending": [r for r in receipts if r["read_at"] is None]}
-
-
-def receipts_of(store, cid):
-    return store.all(
-        "SELECT r.*, p.name, p.seat FROM circulation_recipients r JOIN people p ON p.id = r.person_id "
-        "WHERE r.circulation_id = ? ORDER BY r.read_at IS NULL DESC, r.read_at, p.seat IS NULL, p.seat, p.id", (cid,))
+            "pending": [r for r in receipts if r["read_at"] is None] if manage else []}
 
 
 def mark_opened(store, person, cid, now=None):
@@ -155,11 +149,11 @@ def close(store, person, cid, now=None):
                          (now, cid))
         if cur.rowcount != 1:
             raise Conflict("circulation_closed", _l("This circulation has been closed."))
-        remarks = " ".join(r[0] for r in db.execute(
-            "SELECT remark FROM circulation_recipients WHERE circulation_id = ? AND remark IS NOT NULL", (cid,)))
+        # The remarks stay out of the index every reader of the document shares: the search
+        # finds them in the receipts, by access.receipt_rule.
         category = "outgoing" if circ["outgoing_id"] else "circulation"
         archive.file(db, person.id, "circulation", cid, circ["document_id"], circ["title"],
-                     body=f"{circ['note']} {remarks}", category=category, now=now)
+                     body=circ["note"], category=category, now=now)
         audit.record(db, person.id, "circulation.close", {"circulation": cid}, now)
     return get(store, cid)
 

@@ -13,7 +13,7 @@ import time
 from appliance.documents import library
 from appliance.errors import Conflict, Forbidden, NotFound, UserError
 from appliance.i18n import lazy_gettext as _l
-from appliance.office import OFFICE_ROLES, archive
+from appliance.office import OFFICE_ROLES, access, archive
 from appliance.office.common import clean_text, parse_deadline, publish, resolve_recipients
 from appliance.store import audit
 
@@ -96,7 +96,7 @@ def get(store, cid):
 
 
 def may_manage(person, c):
-    return person.id == c["created_by"] or person.has(*OFFICE_ROLES)
+    return access.manages(person, c["created_by"])
 
 
 def participant(store, cid, person_id):
@@ -111,30 +111,19 @@ def view(store, person, cid, now=None):
         raise NotFound("no_consultation", _l("No such draft for comment."))
     now = time.time() if now is None else now
     paragraphs = store.all("SELECT number, text FROM consultation_paragraphs WHERE consultation_id = ? ORDER BY number", (cid,))
-    comments = comments_of(store, cid, None if manage else person.id)
+    comments = access.visible_comments(store, person, c)
     people_rows = store.all(
         "SELECT cp.*, p.name, p.seat FROM consultation_people cp JOIN people p ON p.id = cp.person_id "
         "WHERE cp.consultation_id = ? ORDER BY cp.responded_at IS NULL DESC, p.seat IS NULL, p.seat, p.id", (cid,)) if manage else []
     previous = None
     if c["previous_id"]:
-        previous = {"consultation": get(store, c["previous_id"]), "comments": comments_of(store, c["previous_id"])}
+        before = get(store, c["previous_id"])
+        previous = {"consultation": before, "comments": access.visible_comments(store, person, before)}
     return {
         "consultation": c, "paragraphs": paragraphs, "comments": comments, "manage": manage, "mine": mine,
         "people": people_rows, "pending": [r for r in people_rows if r["responded_at"] is None],
         "open": c["status"] == "open" and now <= c["deadline"], "previous": previous,
     }
-
-
-def comments_of(store, cid, author_id=None):
-    """Grouped by paragraph (the whole draft first), then in time order within each."""
-    return store.all(
-        "SELECT k.*, p.name AS author_name, cp.text AS original, d.name AS decided_by_name FROM consultation_comments k "
-        "JOIN people p ON p.id = k.author_id "
-        "LEFT JOIN people d ON d.id = k.decided_by "
-        "LEFT JOIN consultation_paragraphs cp ON cp.consultation_id = k.consultation_id AND cp.number = k.paragraph "
-        "WHERE k.consultation_id = ?" + (" AND k.author_id = ?" if author_id else "")
-        + " ORDER BY k.paragraph IS NOT NULL, k.paragraph, k.created_at, k.id",
-        (cid, author_id) if author_id else (cid,))
 
 
 def _check_open(db, c, person_id, now):
@@ -209,7 +198,7 @@ def summary(store, cid):
     """The rows of the 意见汇总表, as plain values for the exports and the page."""
     c = get(store, cid)
     rows = []
-    for i, k in enumerate(comments_of(store, cid), start=1):
+    for i, k in enumerate(access.all_comments(store, cid), start=1):
         rows.append({
             "no": i, "paragraph": k["paragraph"], "original": k["original"] or "", "kind": k["kind"],
             "body": k["body"], "author": k["author_name"], "at": k["created_at"],

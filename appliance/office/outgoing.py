@@ -15,7 +15,7 @@ from appliance.devices import people
 from appliance.documents import library
 from appliance.errors import Conflict, Forbidden, NotFound, UserError
 from appliance.i18n import lazy_gettext as _l
-from appliance.office import OFFICE_ROLES, archive, circulation
+from appliance.office import OFFICE_ROLES, access, archive, circulation
 from appliance.office.common import clean_text, publish, resolve_recipients, year_of
 from appliance.rules import numbering, signoff
 from appliance.rules.lockout import LockoutPolicy
@@ -138,21 +138,16 @@ def get(store, oid):
     return row
 
 
-def may_see(store, person, row):
-    if person.has(*OFFICE_ROLES) or person.id == row["created_by"]:
-        return library.can_read(store, person, row["document_id"])
-    return store.one("SELECT 1 FROM outgoing_steps WHERE outgoing_id = ? AND person_id = ?", (row["id"], person.id)) is not None
-
-
 def view(store, person, oid):
+    """The document with its steps and sign-off trail, for those who may see the trail
+    (appliance/office/access.py); to anyone else, including the distribution list, 404."""
     row = get(store, oid)
-    if not may_see(store, person, row):
+    if not access.may_see_trail(store, person, row):
         raise NotFound("no_outgoing", _l("No such outgoing document."))
     wf = _workflow(store.conn, row)
     steps = store.all("SELECT s.*, p.name FROM outgoing_steps s JOIN people p ON p.id = s.person_id "
                       "WHERE s.outgoing_id = ? ORDER BY s.position", (oid,))
-    decisions = store.all("SELECT d.*, p.name FROM outgoing_decisions d JOIN people p ON p.id = d.person_id "
-                          "WHERE d.outgoing_id = ? ORDER BY d.at, d.id", (oid,))
+    decisions = access.visible_trail(store, person, row)
     current = wf.current
     return {
         "outgoing": row, "steps": steps, "decisions": decisions, "current": current,

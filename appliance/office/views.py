@@ -383,14 +383,9 @@ def highlight(text, terms):
 def archive_entry(entry_id):
     st = auth.store()
     e = archive.entry(st, g.person, entry_id)
-    extra = {}
-    if e["kind"] == "circulation":
-        extra["receipts"] = circulation.receipts_of(st, e["source_id"])
-    elif e["kind"] == "outgoing":
-        extra["decisions"] = st.all("SELECT d.*, p.name FROM outgoing_decisions d JOIN people p ON p.id = d.person_id "
-                                    "WHERE d.outgoing_id = ? ORDER BY d.at, d.id", (e["source_id"],))
     return render_template("office/archive_entry.html", e=e, kinds=archive.KINDS, retention_label=archive.retention_label,
-                           labels=outgoing.STEP_LABELS, decision_labels=outgoing.DECISION_LABELS, **extra)
+                           labels=outgoing.STEP_LABELS, decision_labels=outgoing.DECISION_LABELS,
+                           **archive.details(st, g.person, e))
 
 
 @bp.post("/archive/file")
