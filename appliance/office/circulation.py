@@ -12,7 +12,7 @@ from appliance.documents import library
 from appliance.errors import Conflict, Forbidden, NotFound
 from appliance.i18n import lazy_gettext as _l
 from appliance.office import OFFICE_ROLES, access, archive
-from appliance.office.common import clean_text, publish, resolve_recipients
+from appliance.office.common import clean_text, notify, publish, resolve_recipients
 from appliance.store import audit
 
 MAX_NOTE = 1000
@@ -34,8 +34,7 @@ def insert(db, sender_id, document_id, title, note, recipients, now, outgoing_id
 
 
 def announce(store, cid, recipients):
-    for p in recipients:
-        publish(f"person:{p}", "office.inbox", {"kind": "circulation", "id": cid, "count": unread_count(store, p)})
+    notify(store, recipients, "office.inbox", {"kind": "circulation", "id": cid})
 
 
 def send(store, sender, title, recipients=(), groups=(), note="", filename=None, data=None, document_id=None,
@@ -115,7 +114,7 @@ def confirm_read(store, person, cid, remark="", now=None):
             changed = True
     if changed:
         publish(f"person:{circ['sender_id']}", "office.receipt", {"circulation": cid, "person": person.id, "state": "read"})
-        publish(f"person:{person.id}", "office.inbox", {"kind": "circulation", "id": cid, "count": unread_count(store, person.id)})
+        notify(store, [person.id], "office.inbox", {"kind": "circulation", "id": cid})
     return receipt(store, cid, person.id)
 
 
@@ -133,9 +132,7 @@ def remind(store, person, cid, now=None):
         db.execute("UPDATE circulation_recipients SET reminders = reminders + 1, reminded_at = ? "
                    "WHERE circulation_id = ? AND read_at IS NULL", (now, cid))
         audit.record(db, person.id, "circulation.remind", {"circulation": cid, "people": len(ids)}, now)
-    for p in ids:
-        publish(f"person:{p}", "office.reminder", {"kind": "circulation", "id": cid, "title": circ["title"],
-                                                   "count": unread_count(store, p)})
+    notify(store, ids, "office.reminder", {"kind": "circulation", "id": cid, "title": circ["title"]})
     return ids
 
 
@@ -165,11 +162,6 @@ def inbox(store, person, include_read=False):
         "JOIN people p ON p.id = c.sender_id WHERE r.person_id = ? "
         + ("" if include_read else "AND r.read_at IS NULL AND c.status = 'open' ")
         + "ORDER BY r.read_at IS NOT NULL, c.sent_at DESC LIMIT 200", (person.id,))
-
-
-def unread_count(store, person_id):
-    return store.scalar("SELECT count(*) FROM circulation_recipients r JOIN circulations c ON c.id = r.circulation_id "
-                        "WHERE r.person_id = ? AND r.read_at IS NULL AND c.status = 'open'", (person_id,))
 
 
 def sent(store, person, status=None):

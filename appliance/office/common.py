@@ -1,4 +1,5 @@
-"""What the office areas share: recipient groups, deadlines, and live notifications."""
+"""What the office areas share: recipient groups, deadlines, form fields, and live notifications
+with the number waiting in each person's inbox."""
 
 import datetime
 import time
@@ -89,15 +90,53 @@ def names(store, ids):
     return {r["id"]: r["name"] for r in store.all(f"SELECT id, name FROM people WHERE id IN ({marks})", tuple(ids))}
 
 
+def _serving():
+    from flask import has_app_context
+
+    return has_app_context()
+
+
 def publish(topic, event, data):
     """Push a live event if we are serving a request (the domain works without Flask too)."""
-    from flask import current_app, has_app_context
-
-    if not has_app_context():
+    if not _serving():
         return 0
+    from flask import current_app
+
     from appliance.web.events import broadcaster
 
     return broadcaster(current_app).publish(topic, event, data)
+
+
+def notify(store, person_ids, event, data):
+    """Push `event` to each person's pages and tablets with the number now waiting in their
+    inbox, so the live badge and the home tile always show the same number."""
+    if not _serving():
+        return
+    for p in person_ids:
+        publish(f"person:{p}", event, {**data, "count": inbox_count(store, p)})
+
+
+# What waits in one person's inbox, by kind: the conditions of the inbox lists
+# (circulation.inbox, consultation.waiting_for, outgoing.pending_for), counted in one query.
+_WAITING = {
+    "circulations": "SELECT count(*) FROM circulation_recipients r JOIN circulations c ON c.id = r.circulation_id "
+                    "WHERE r.person_id = :person AND r.read_at IS NULL AND c.status = 'open'",
+    "consultations": "SELECT count(*) FROM consultation_people cp JOIN consultations c ON c.id = cp.consultation_id "
+                     "WHERE cp.person_id = :person AND cp.responded_at IS NULL AND c.status = 'open' AND c.deadline >= :now",
+    "signoff": "SELECT count(*) FROM outgoing o JOIN outgoing_steps s ON s.outgoing_id = o.id AND s.position = o.position "
+               "WHERE o.status = 'in_progress' AND s.person_id = :person",
+}
+
+
+def waiting(store, person_id, now=None):
+    """How many things of each kind wait for one person: {"circulations": n, "consultations": n, "signoff": n}."""
+    row = store.one("SELECT " + ", ".join(f"({sql}) AS {kind}" for kind, sql in _WAITING.items()),
+                    {"person": person_id, "now": time.time() if now is None else now})
+    return {kind: row[kind] for kind in _WAITING}
+
+
+def inbox_count(store, person_id, now=None):
+    return sum(waiting(store, person_id, now).values())
 
 
 def year_of(ts):

@@ -14,7 +14,7 @@ from appliance.documents import library
 from appliance.errors import Conflict, Forbidden, NotFound, UserError
 from appliance.i18n import lazy_gettext as _l
 from appliance.office import OFFICE_ROLES, access, archive
-from appliance.office.common import clean_text, parse_deadline, publish, resolve_recipients
+from appliance.office.common import clean_text, notify, parse_deadline, publish, resolve_recipients
 from appliance.store import audit
 
 MAX_TEXT = 100_000
@@ -43,8 +43,15 @@ def split_paragraphs(text):
 
 
 def publish_draft(store, person, title, deadline, recipients=(), groups=(), text=None, filename=None, data=None,
-                  note="", now=None, previous=None):
+                  note="", now=None):
     """Create a consultation; the text is typed, or comes from an uploaded PDF."""
+    cid, people_ids = _insert(store, person, title, deadline, recipients, groups, text, filename, data, note, now)
+    notify(store, people_ids, "office.inbox", {"kind": "consultation", "id": cid})
+    return cid
+
+
+def _insert(store, person, title, deadline, recipients=(), groups=(), text=None, filename=None, data=None,
+            note="", now=None, previous=None):
     now = time.time() if now is None else now
     title = clean_text(title, "title", 200)
     note = clean_text(note, "note", 1000, required=False)
@@ -82,9 +89,7 @@ def publish_draft(store, person, title, deadline, recipients=(), groups=(), text
             library.grant(db, document_id, people_ids)
         audit.record(db, person.id, "consultation.publish",
                      {"consultation": cid, "version": version, "paragraphs": len(paragraphs), "people": len(people_ids)}, now)
-    for p in people_ids:
-        publish(f"person:{p}", "office.inbox", {"kind": "consultation", "id": cid})
-    return cid
+    return cid, people_ids
 
 
 def get(store, cid):
@@ -251,9 +256,11 @@ def reissue(store, person, cid, text, deadline, now=None):
     if undecided:
         raise Conflict("undecided_comments", _l("Record the response to every comment before reissuing (%(n)d left).", n=undecided))
     recipients = [r[0] for r in store.all("SELECT person_id FROM consultation_people WHERE consultation_id = ?", (cid,))]
-    new_id = publish_draft(store, person, c["title"], deadline, recipients=recipients, text=text, note=c["note"],
-                           now=now, previous=c)
+    new_id, people_ids = _insert(store, person, c["title"], deadline, recipients=recipients, text=text, note=c["note"],
+                                 now=now, previous=c)
     _file_summary(store, person, c, "superseded", now)
+    # Told once the old version is filed, so the count they are pushed no longer includes it.
+    notify(store, people_ids, "office.inbox", {"kind": "consultation", "id": new_id})
     return new_id
 
 

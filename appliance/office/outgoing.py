@@ -16,7 +16,7 @@ from appliance.documents import library
 from appliance.errors import Conflict, Forbidden, NotFound, UserError
 from appliance.i18n import lazy_gettext as _l
 from appliance.office import OFFICE_ROLES, access, archive, circulation
-from appliance.office.common import clean_text, publish, resolve_recipients, year_of
+from appliance.office.common import clean_text, notify, publish, resolve_recipients, year_of
 from appliance.rules import numbering, signoff
 from appliance.rules.lockout import LockoutPolicy
 from appliance.store import audit
@@ -263,8 +263,7 @@ def _announce(store, oid):
     row = get(store, oid)
     wf = _workflow(store.conn, row)
     if wf.current is not None:
-        publish(f"person:{wf.current.person_id}", "office.inbox",
-                {"kind": "outgoing", "id": oid, "count": len(pending_for(store, wf.current.person_id))})
+        notify(store, [wf.current.person_id], "office.inbox", {"kind": "outgoing", "id": oid})
     publish(f"person:{row['created_by']}", "office.outgoing", {"id": oid, "status": row["status"], "position": row["position"]})
 
 

@@ -49,9 +49,7 @@ HOME_LINKS.extend([
 
 
 def inbox_count(person):
-    st = auth.store()
-    return (circulation.unread_count(st, person.id) + len(consultation.waiting_for(st, person))
-            + len(outgoing.pending_for(st, person.id)))
+    return common.inbox_count(auth.store(), person.id)
 
 
 def _back(default):
@@ -94,7 +92,7 @@ def inbox():
     st = auth.store()
     return render_template("office/inbox.html",
                            circulations=circulation.inbox(st, g.person, include_read=True)[:50],
-                           unread=circulation.unread_count(st, g.person.id),
+                           unread=common.waiting(st, g.person.id)["circulations"],
                            consultations=consultation.waiting_for(st, g.person),
                            signoff=outgoing.pending_for(st, g.person.id))
 
