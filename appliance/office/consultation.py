@@ -13,7 +13,7 @@ import time
 from appliance.documents import library
 from appliance.errors import Conflict, Forbidden, NotFound, UserError
 from appliance.i18n import lazy_gettext as _l
-from appliance.office import OFFICE_ROLES, access, archive
+from appliance.office import OFFICE_ROLES, access, archive, export
 from appliance.office.common import clean_text, notify, parse_deadline, publish, resolve_recipients
 from appliance.store import audit
 
@@ -200,7 +200,9 @@ def dispose(store, person, comment_id, disposition, reason="", now=None):
 
 
 def summary(store, cid):
-    """The rows of the 意见汇总表, as plain values for the exports and the page."""
+    """The rows of the 意见汇总表, as plain values for the exports (appliance/office/export.py),
+    labels included: the exports know nothing of this module. Every comment is in it, so only
+    the drafter and the office staff get it."""
     c = get(store, cid)
     rows = []
     for i, k in enumerate(access.all_comments(store, cid), start=1):
@@ -208,6 +210,7 @@ def summary(store, cid):
             "no": i, "paragraph": k["paragraph"], "original": k["original"] or "", "kind": k["kind"],
             "body": k["body"], "author": k["author_name"], "at": k["created_at"],
             "disposition": k["disposition"], "reason": k["reason"] or "",
+            "disposition_label": DISPOSITIONS[k["disposition"]] if k["disposition"] else None,
         })
     invited = store.scalar("SELECT count(*) FROM consultation_people WHERE consultation_id = ?", (cid,))
     responded = store.scalar("SELECT count(*) FROM consultation_people WHERE consultation_id = ? AND responded_at IS NOT NULL", (cid,))
@@ -217,8 +220,6 @@ def summary(store, cid):
 
 def _file_summary(store, person, c, status, now):
     """Close a version: keep its summary sheet as a PDF document and file it in the archive."""
-    from appliance.office import export
-
     pdf = export.summary_pdf(summary(store, c["id"]))
     doc_title = f"{c['title']}（第{c['version']}稿）意见汇总表"[:200]
     doc_id = library.create(store, person.id, doc_title, "summary.pdf", pdf, now=now)

@@ -3,7 +3,8 @@
 Always in Chinese, the form offices file: number, paragraph, original text, comment or
 proposed text, who, when, and the drafter's response. The PDF embeds a TrueType CJK font from
 Debian (fonts-wqy-zenhei; reportlab cannot embed the CFF-outlined Noto CJK fonts) and falls
-back to reportlab's built-in STSong-Light CID font if none is installed.
+back to reportlab's built-in STSong-Light CID font if none is installed. It renders the plain
+rows of consultation.summary(), labels included, and imports nothing of the office's domain.
 """
 
 import io
@@ -13,7 +14,6 @@ import time
 from flask_babel import force_locale
 
 from appliance.i18n import gettext as _
-from appliance.office.consultation import DISPOSITIONS, KINDS
 
 FONT_CANDIDATES = (
     ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 0),
@@ -32,8 +32,8 @@ def _cells(row):
     para = _("Whole draft") if row["paragraph"] is None else _("Paragraph %(n)d", n=row["paragraph"])
     body = row["body"] if row["kind"] == "comment" else _("Proposed text: %(t)s", t=row["body"])
     response = ""
-    if row["disposition"]:
-        response = str(DISPOSITIONS[row["disposition"]]) + (f"：{row['reason']}" if row["reason"] else "")
+    if row["disposition_label"]:
+        response = str(row["disposition_label"]) + (f"：{row['reason']}" if row["reason"] else "")
     return [str(row["no"]), para, row["original"], body, row["author"],
             time.strftime("%Y-%m-%d %H:%M", time.localtime(row["at"])), response]
 
