@@ -234,25 +234,26 @@ def _file_summary(store, person, c, status, now):
     return doc_id
 
 
-def close(store, person, cid, now=None):
-    now = time.time() if now is None else now
+def _open_for_drafter(store, person, cid):
+    """The version, if it is still open and `person` may close or reissue it."""
     c = get(store, cid)
     if not may_manage(person, c):
         raise Forbidden("not_drafter", _l("Only the office staff can do this."))
     if c["status"] != "open":
         raise Conflict("consultation_closed", _l("Comments on this draft are closed."))
-    return _file_summary(store, person, c, "closed", now)
+    return c
+
+
+def close(store, person, cid, now=None):
+    now = time.time() if now is None else now
+    return _file_summary(store, person, _open_for_drafter(store, person, cid), "closed", now)
 
 
 def reissue(store, person, cid, text, deadline, now=None):
     """A new version with the revised text, to the same people; the old one is filed with the
     dispositions of its comments, which the new version shows."""
     now = time.time() if now is None else now
-    c = get(store, cid)
-    if not may_manage(person, c):
-        raise Forbidden("not_drafter", _l("Only the office staff can do this."))
-    if c["status"] != "open":
-        raise Conflict("consultation_closed", _l("Comments on this draft are closed."))
+    c = _open_for_drafter(store, person, cid)
     undecided = store.scalar("SELECT count(*) FROM consultation_comments WHERE consultation_id = ? AND disposition IS NULL", (cid,))
     if undecided:
         raise Conflict("undecided_comments", _l("Record the response to every comment before reissuing (%(n)d left).", n=undecided))

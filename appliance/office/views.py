@@ -73,6 +73,22 @@ def action(view):
     return wrapped
 
 
+def new_page(template, create, done, to, **context):
+    """A "new …" page: a POST creates the thing (`create()` returns its id) and goes to its page
+    (`to(id)`) with the flash `done`; a mistake shows the form again, filled in, with the
+    message and status 400."""
+    error = None
+    if request.method == "POST":
+        try:
+            new_id = create()
+        except UserError as e:
+            error = e.message
+        else:
+            flash(done, "ok")
+            return redirect(to(new_id))
+    return render_template(template, form=request.form, error=error, **context), (400 if error else 200)
+
+
 def _ids(name):
     try:
         return [int(x) for x in request.form.getlist(name) if x]
@@ -108,20 +124,15 @@ def circulations():
 @bp.route("/circulations/new", methods=["GET", "POST"])
 @page_login_required(*OFFICE_ROLES)
 def circulation_new():
-    error = None
-    if request.method == "POST":
-        try:
-            filename, blob = upload({})
-            cid = circulation.send(auth.store(), g.person, request.form.get("title"), _ids("recipients"),
-                                   request.form.getlist("groups"), note=request.form.get("note", ""),
-                                   filename=filename, data=blob, classified=request.form.get("classified") == "1")
-        except UserError as e:
-            error = e.message
-        else:
-            flash(_("The document has been circulated."), "ok")
-            return redirect(url_for("office.circulation_page", cid=cid))
-    return render_template("office/circulation_new.html", people=_people_choices(g.person.id), groups=common.group_labels(),
-                           form=request.form, chosen=set(_ids("recipients")), error=error), (400 if error else 200)
+    def create():
+        filename, blob = upload({})
+        return circulation.send(auth.store(), g.person, request.form.get("title"), _ids("recipients"),
+                                request.form.getlist("groups"), note=request.form.get("note", ""),
+                                filename=filename, data=blob, classified=request.form.get("classified") == "1")
+
+    return new_page("office/circulation_new.html", create, _("The document has been circulated."),
+                    lambda cid: url_for("office.circulation_page", cid=cid),
+                    people=_people_choices(g.person.id), groups=common.group_labels(), chosen=set(_ids("recipients")))
 
 
 @bp.get("/circulations/<int:cid>")
@@ -173,21 +184,16 @@ def consultations():
 @bp.route("/consultations/new", methods=["GET", "POST"])
 @page_login_required(*OFFICE_ROLES)
 def consultation_new():
-    error = None
-    if request.method == "POST":
-        try:
-            filename, blob = upload({}, required=False)
-            cid = consultation.publish_draft(auth.store(), g.person, request.form.get("title"), request.form.get("deadline"),
-                                             _ids("recipients"), request.form.getlist("groups"),
-                                             text=request.form.get("text") if blob is None else None,
-                                             filename=filename, data=blob, note=request.form.get("note", ""))
-        except UserError as e:
-            error = e.message
-        else:
-            flash(_("The draft has been sent for comment."), "ok")
-            return redirect(url_for("office.consultation_page", cid=cid))
-    return render_template("office/consultation_new.html", people=_people_choices(g.person.id), groups=common.group_labels(),
-                           form=request.form, chosen=set(_ids("recipients")), error=error), (400 if error else 200)
+    def create():
+        filename, blob = upload({}, required=False)
+        return consultation.publish_draft(auth.store(), g.person, request.form.get("title"), request.form.get("deadline"),
+                                          _ids("recipients"), request.form.getlist("groups"),
+                                          text=request.form.get("text") if blob is None else None,
+                                          filename=filename, data=blob, note=request.form.get("note", ""))
+
+    return new_page("office/consultation_new.html", create, _("The draft has been sent for comment."),
+                    lambda cid: url_for("office.consultation_page", cid=cid),
+                    people=_people_choices(g.person.id), groups=common.group_labels(), chosen=set(_ids("recipients")))
 
 
 @bp.get("/consultations/<int:cid>")
@@ -269,27 +275,20 @@ def outgoing_list():
 @page_login_required(*OFFICE_ROLES)
 def outgoing_new():
     st = auth.store()
-    error = None
-    if request.method == "POST":
-        steps = []
-        for kind in outgoing.STEP_LABELS:
-            pid = request.form.get(f"step_{kind}", "")
-            if pid.isdigit():
-                steps.append({"step": kind, "person_id": int(pid)})
-        try:
-            filename, blob = upload({})
-            oid = outgoing.create(st, g.person, request.form.get("title"), request.form.get("kind"), filename, blob, steps,
-                                  _ids("distribution"), request.form.getlist("groups"),
-                                  classified=request.form.get("classified") == "1")
-        except UserError as e:
-            error = e.message
-        else:
-            flash(_("The document is on its way through sign-off."), "ok")
-            return redirect(url_for("office.outgoing_page", oid=oid))
-    defaults = dict(outgoing.default_steps(st, g.person))
-    return render_template("office/outgoing_new.html", people=_people_choices(), kinds=outgoing.kinds(st),
-                           labels=outgoing.STEP_LABELS, defaults=defaults, groups=common.group_labels(),
-                           form=request.form, chosen=set(_ids("distribution")), error=error), (400 if error else 200)
+
+    def create():
+        steps = [{"step": kind, "person_id": int(pid)} for kind in outgoing.STEP_LABELS
+                 if (pid := request.form.get(f"step_{kind}", "")).isdigit()]
+        filename, blob = upload({})
+        return outgoing.create(st, g.person, request.form.get("title"), request.form.get("kind"), filename, blob, steps,
+                               _ids("distribution"), request.form.getlist("groups"),
+                               classified=request.form.get("classified") == "1")
+
+    return new_page("office/outgoing_new.html", create, _("The document is on its way through sign-off."),
+                    lambda oid: url_for("office.outgoing_page", oid=oid),
+                    people=_people_choices(), kinds=outgoing.kinds(st), labels=outgoing.STEP_LABELS,
+                    defaults=dict(outgoing.default_steps(st, g.person)), groups=common.group_labels(),
+                    chosen=set(_ids("distribution")))
 
 
 @bp.get("/outgoing/<int:oid>")
