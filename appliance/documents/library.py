@@ -1,24 +1,37 @@
-"""Storing, replacing, granting and streaming documents."""
+"""Storing, replacing, granting and streaming documents.
+
+A PDF is stored as qpdf rewrote it without active content (files.clean_pdf), and what was taken
+out is noted in the audit log; its search text follows from a text job (text_jobs). Images are
+stored as uploaded.
+"""
 
 import hashlib
 import time
 
-from appliance.documents import files
+from appliance.documents import files, text_jobs
 from appliance.errors import Forbidden, NotFound, UserError
 from appliance.i18n import lazy_gettext as _l
 from appliance.store import audit
 
 CHUNK = 256 * 1024
 READ_ALL_ROLES = ("staff", "secretary", "admin")
+# How long an upload waits for its text when this process has a text worker. Most PDFs' text is
+# in by then, so callers that index it at once (office.archive, office.consultation read
+# document_versions.text right after create) find it; a PDF that takes longer no longer holds
+# the request: its text follows, and `text_jobs.on_text` tells whoever indexes it.
+TEXT_GRACE = 2.0
 
 
-def _facts(filename, data, max_bytes):
+def _prepare(filename, data, max_bytes):
+    """(bytes to store, mime, pages, what was removed): the checks that run before the write."""
     mime = files.check_upload(filename, data, max_bytes)
-    pages, text = files.pdf_facts(data) if mime == "application/pdf" else (1, "")
-    return mime, pages, text
+    if mime != "application/pdf":
+        return data, mime, 1, {}
+    clean = files.clean_pdf(data)
+    return clean.data, mime, clean.pages, clean.removed
 
 
-def _write_version(db, document_id, actor_id, filename, data, mime, pages, text, note, now):
+def _write_version(db, document_id, actor_id, filename, data, mime, pages, note, now):
     version = db.execute(
         "SELECT coalesce(max(version), 0) + 1 FROM document_versions WHERE document_id = ?", (document_id,)
     ).fetchone()[0]
@@ -26,7 +39,7 @@ def _write_version(db, document_id, actor_id, filename, data, mime, pages, text,
         "INSERT INTO document_versions (document_id, version, filename, mime, size, sha256, pages, text, note, created_by, created_at) "
         "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
         (document_id, version, (filename or "file")[:200], mime, len(data), hashlib.sha256(data).hexdigest(),
-         pages, text, note or "", actor_id, now),
+         pages, "", note or "", actor_id, now),
     )
     vid = cur.lastrowid
     db.executemany(
@@ -34,26 +47,54 @@ def _write_version(db, document_id, actor_id, filename, data, mime, pages, text,
         ((vid, i, data[off:off + CHUNK]) for i, off in enumerate(range(0, len(data), CHUNK))),
     )
     db.execute("UPDATE documents SET current_version = ? WHERE id = ?", (vid, document_id))
+    if mime == "application/pdf":
+        text_jobs.enqueue(db, vid, now)
     return vid, version
 
 
+def _hashes(uploaded, stored):
+    """The audit's hashes: of what is stored, and of what was uploaded when that differs (a PDF is
+    always rewritten), so a sender's own checksum can still be found."""
+    out = {"sha256": hashlib.sha256(stored).hexdigest()}
+    if stored is not uploaded:
+        out["uploaded_sha256"] = hashlib.sha256(uploaded).hexdigest()
+    return out
+
+
+def _note_removed(db, actor_id, document_id, version, removed, now):
+    """The audit note for the staff: what the upload carried that the appliance took out."""
+    if removed:
+        audit.record(db, actor_id or "system", "document.neutralise",
+                     {"document": document_id, "version": version, "removed": removed}, now)
+
+
+def _text_follows(store, version_id):
+    # Inside a caller's transaction the job is not committed yet: no worker could see it.
+    if text_jobs.kick(store) and not store.conn.in_transaction:
+        text_jobs.wait(store, version_id, TEXT_GRACE)
+
+
 def create(store, actor_id, title, filename, data, classified=False, max_bytes=files.MAX_BYTES, now=None):
-    """Store a new document; the expensive checks (type, text extraction) run before the write."""
+    """Store a new document; the checks (type, active content, bombs) run before the write, the
+    text extraction after it."""
     title = (title or "").strip()
     if not title or len(title) > 200:
         raise UserError("bad_title", _l("Enter a title of 1 to 200 characters."), field="title")
-    mime, pages, text = _facts(filename, data, max_bytes)
+    stored, mime, pages, removed = _prepare(filename, data, max_bytes)
     now = time.time() if now is None else now
     with store.write() as db:
         doc_id = db.execute(
             "INSERT INTO documents (title, classified, created_by, created_at) VALUES (?,?,?,?)",
             (title, 1 if classified else 0, actor_id, now),
         ).lastrowid
-        vid, _ = _write_version(db, doc_id, actor_id, filename, data, mime, pages, text, "", now)
+        vid, version = _write_version(db, doc_id, actor_id, filename, stored, mime, pages, "", now)
         if actor_id:
             db.execute("INSERT OR IGNORE INTO document_grants VALUES (?, ?)", (doc_id, actor_id))
         audit.record(db, actor_id or "system", "document.create",
-                     {"document": doc_id, "title": title, "classified": bool(classified), "sha256": hashlib.sha256(data).hexdigest()}, now)
+                     {"document": doc_id, "title": title, "classified": bool(classified), **_hashes(data, stored)}, now)
+        _note_removed(db, actor_id, doc_id, version, removed, now)
+    if mime == "application/pdf":
+        _text_follows(store, vid)
     return doc_id
 
 
@@ -61,12 +102,33 @@ def replace(store, actor_id, document_id, filename, data, note="", max_bytes=fil
     """A new version becomes current; the old one stays in history. Returns the version number."""
     if get(store, document_id) is None:
         raise NotFound("no_document", _l("No such document."))
-    mime, pages, text = _facts(filename, data, max_bytes)
+    stored, mime, pages, removed = _prepare(filename, data, max_bytes)
     now = time.time() if now is None else now
     with store.write() as db:
-        _, version = _write_version(db, document_id, actor_id, filename, data, mime, pages, text, note, now)
-        audit.record(db, actor_id, "document.replace", {"document": document_id, "version": version, "note": note}, now)
+        vid, version = _write_version(db, document_id, actor_id, filename, stored, mime, pages, note, now)
+        audit.record(db, actor_id, "document.replace",
+                     {"document": document_id, "version": version, "note": note, **_hashes(data, stored)}, now)
+        _note_removed(db, actor_id, document_id, version, removed, now)
+    if mime == "application/pdf":
+        _text_follows(store, vid)
     return version
+
+
+def text(store, document_id, wait=0.0):
+    """The current version's search text ('' while it is still being read), waiting up to `wait`
+    seconds for it: for a caller that needs the text now, e.g. to split a draft into paragraphs."""
+    vid = store.scalar("SELECT current_version FROM documents WHERE id = ?", (document_id,))
+    if vid is None:
+        raise NotFound("no_document", _l("No such document."))
+    if wait and text_jobs.kick(store):
+        text_jobs.wait(store, vid, wait)
+    return store.scalar("SELECT text FROM document_versions WHERE id = ?", (vid,))
+
+
+def text_state(store, document_id):
+    """'ready', 'pending' or 'failed' for the current version's search text."""
+    vid = store.scalar("SELECT current_version FROM documents WHERE id = ?", (document_id,))
+    return text_jobs.state(store, vid)
 
 
 def get(store, document_id):

@@ -1,10 +1,13 @@
-"""Reading documents: the pdf.js viewer page with a watermark, and the streamed bytes."""
+"""Reading documents: the pdf.js viewer page with a watermark, and the streamed bytes.
+
+This blueprint also starts the process's text worker once the store is open.
+"""
 
 import time
 
 from flask import Blueprint, Response, current_app, g, jsonify, render_template, request
 
-from appliance.documents import library
+from appliance.documents import library, text_jobs
 from appliance.web import auth
 from appliance.web.apispec import api_route
 from appliance.web.auth import page_login_required
@@ -22,6 +25,15 @@ def _document_topics(store, person, args):
 
 
 TOPIC_PROVIDERS.append(_document_topics)
+
+
+def _start_text_worker(state):
+    appliance = state.app.extensions.get("yishi")
+    if appliance is not None:  # every process starts its own, once its store is unlocked
+        appliance.on_unlock(lambda store: text_jobs.start(store, alive=lambda: appliance.store is store))
+
+
+bp.record_once(_start_text_worker)
 
 
 def publish_replaced(document_id, version):
