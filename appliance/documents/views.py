@@ -1,6 +1,9 @@
 """Reading documents: the pdf.js viewer page with a watermark, and the streamed bytes.
 
-This blueprint also starts the process's text worker once the store is open.
+The bytes are served with a policy of their own (CONTENT_CSP): opened directly in a browser,
+a document is a sandboxed page that may load nothing and run nothing, should anything active
+have slipped past the sanitiser. pdf.js fetches them from the viewer page, where that policy
+does not apply. This blueprint also starts the process's text worker once the store is open.
 """
 
 import time
@@ -26,6 +29,8 @@ def _document_topics(store, person, args):
 
 TOPIC_PROVIDERS.append(_document_topics)
 
+CONTENT_CSP = "sandbox; default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
 
 def _start_text_worker(state):
     appliance = state.app.extensions.get("yishi")
@@ -34,6 +39,16 @@ def _start_text_worker(state):
 
 
 bp.record_once(_start_text_worker)
+
+
+@bp.after_app_request
+def _content_policy(resp):
+    # The blueprint is registered before build_app adds its headers hook, and Flask runs an app's
+    # after-request functions last-registered first: this one runs last, its policy is the one sent.
+    policy = getattr(resp, "document_csp", None)
+    if policy:
+        resp.headers["Content-Security-Policy"] = policy
+    return resp
 
 
 def publish_replaced(document_id, version):
@@ -54,7 +69,9 @@ def _content_response(doc, row, download=False):
         headers["Cache-Control"] = "private, no-cache"
         kind = "attachment" if download else "inline"
         headers["Content-Disposition"] = f"{kind}; filename*=UTF-8''{_quote(row['filename'])}"
-    return Response(library.stream(auth.store(), row["id"]), mimetype=row["mime"], headers=headers, direct_passthrough=True)
+    resp = Response(library.stream(auth.store(), row["id"]), mimetype=row["mime"], headers=headers, direct_passthrough=True)
+    resp.document_csp = CONTENT_CSP
+    return resp
 
 
 def _quote(name):
