@@ -134,7 +134,7 @@ def admin_pending():
     body={"type": "object", "properties": {"person_id": {"type": ["integer", "null"]}}},
 )
 def admin_approve(request_id):
-    data = request.get_json(silent=True) or {}
+    data = json_body()
     person_id = field(data, "person_id", int, required=False)
     return jsonify({"status": pairing.decide(auth.store(), g.person.id, request_id, True, person_id)})
 

@@ -9,6 +9,7 @@ from appliance.i18n import lazy_gettext as _l
 from appliance.meetings import core, floor, materials, minutes, notify, polls  # noqa: F401 (notify registers topics)
 from appliance.web import auth
 from appliance.web.apispec import api_route, field, json_body
+from appliance.web.params import to_id
 
 bp = Blueprint("meetings_api", __name__, url_prefix="/api/v1")
 STAFF = core.STAFF_ROLES
@@ -180,7 +181,7 @@ def _upload():
 def upload_material(meeting_id):
     filename, data = _upload()
     form = request.form
-    item_id = int(form["item"]) if form.get("item", "").isdigit() else None
+    item_id = to_id(form.get("item"))
     st = auth.store()
     mid = materials.add(st, g.person.id, meeting_id, form.get("title") or filename, filename, data, item_id=item_id,
                         classified=form.get("classified") in ("1", "on", "true"), keep_after_close=form.get("keep") in ("1", "on", "true"),
@@ -238,7 +239,7 @@ def proxy_signin(meeting_id, person_id):
            body={"type": "object", "properties": {"title": {"type": "string"}, "mode": {"enum": ["secret", "named"]},
                                                   "rule": {"enum": list(polls.RULES)}}}, response=ID_BODY)
 def create_poll(item_id):
-    data = request.get_json(silent=True) or {}
+    data = json_body()
     pid = polls.create(auth.store(), g.person.id, item_id, field(data, "title", required=False, max_len=200),
                        data.get("mode", "secret"), data.get("rule", "majority"))
     return jsonify({"id": pid})
@@ -247,7 +248,7 @@ def create_poll(item_id):
 @api_route(bp, "/polls/<int:poll_id>/open", "POST", "Open a poll (needs a quorum); every tablet switches to the ballot", roles=CONSOLE,
            body={"type": "object", "properties": {"countdown": {"type": "integer", "minimum": 10, "maximum": 3600}}})
 def open_poll(poll_id):
-    data = request.get_json(silent=True) or {}
+    data = json_body()
     st = auth.store()
     p = polls.open_(st, g.person.id, poll_id, field(data, "countdown", int, required=False))
     notify.poll_opened(st, p)

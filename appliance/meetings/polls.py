@@ -39,6 +39,7 @@ REFUSALS = {
     "not_signed_in": (_l("Please sign in to the meeting (签到) before voting."), 403),
     "time_over": (_l("The time for this vote is over. Your ballot was not counted."), 409),
     "already_voted": (_l("You have already voted in this poll; a vote cannot be changed after it is submitted."), 409),
+    "tracker_taken": (_l("Your ballot was not counted yet: its check code is in use. Press Submit again."), 409),
 }
 
 
@@ -127,7 +128,15 @@ def open_(store, actor_id, poll_id, countdown=None, now=None):
 
 
 def _hash_ballot_id(ballot_id):
+    """How ballots were recorded before the choice was bound in (still recognised as retries)."""
     return hashlib.sha256(ballot_id.encode("ascii")).hexdigest()
+
+
+def _hash_ballot(ballot_id, choice):
+    """The participation row's proof of the ballot: the tablet's secret ballot id bound to its
+    choice, so a resend with another choice is told apart from a retry. Only the holder of the
+    128-bit ballot id can test a choice against it; the store alone links nothing."""
+    return hashlib.sha256(f"yishi-ballot-v2:{ballot_id}:{choice}".encode("ascii")).hexdigest()
 
 
 def cast(store, person, poll_id, choice, ballot_id, tracker=None, now=None):
@@ -147,7 +156,7 @@ def _cast(store, person, poll_id, choice, ballot_id, tracker, now):
         check_ballot(choice, ballot_id, tracker, p["mode"])
     except BallotRefused as e:
         raise _refuse(e.code) from None
-    h = _hash_ballot_id(ballot_id)
+    h = _hash_ballot(ballot_id, choice)
     with store.write() as db:
         p = _poll_row(db, poll_id)
         mp = db.execute("SELECT capacity, status FROM meeting_people WHERE meeting_id = ? AND person_id = ?",
@@ -155,8 +164,14 @@ def _cast(store, person, poll_id, choice, ballot_id, tracker, now):
         previous = db.execute("SELECT ballot_hash FROM poll_participation WHERE poll_id = ? AND person_id = ?",
                               (poll_id, person.id)).fetchone()
         if previous is not None:
-            if previous[0] == h:
+            if previous[0] in (h, _hash_ballot_id(ballot_id)):
                 return False  # the same ballot again (a retry): already counted once
+            stands = next((c for c in CHOICES if previous[0] == _hash_ballot(ballot_id, c)), None)
+            if stands is not None:
+                # The tablet resent its ballot with another choice: the first one stands, and the
+                # tablet that holds the ballot id (nobody else) is told which it was.
+                raise Conflict("ballot_stands", _l("Your first ballot (%(choice)s) stands; a vote cannot be changed after it is submitted.",
+                                                   choice=CHOICE_LABELS[stands]), stands=stands)
             raise _refuse("already_voted")
         try:
             check_voter(Voter(is_member=bool(mp) and mp["capacity"] == "member" and person.is_member,
@@ -167,6 +182,9 @@ def _cast(store, person, poll_id, choice, ballot_id, tracker, now):
             raise _refuse("time_over")
         db.execute("INSERT INTO poll_participation (poll_id, person_id, ballot_hash) VALUES (?,?,?)", (poll_id, person.id, h))
         if p["mode"] == "secret":
+            if tracker is not None and db.execute("SELECT 1 FROM ballots WHERE poll_id = ? AND tracker = ?",
+                                                  (poll_id, tracker)).fetchone():
+                raise _refuse("tracker_taken")  # nothing written: the tablet draws a new code and sends again
             db.execute("INSERT INTO ballots (poll_id, id, tracker, choice) VALUES (?,?,?,?)",
                        (poll_id, secrets.token_hex(16), tracker, choice))
         else:

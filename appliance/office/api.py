@@ -13,6 +13,7 @@ from appliance.office import OFFICE_ROLES, archive, circulation, consultation, e
 from appliance.rules.lockout import LockoutPolicy
 from appliance.web import auth
 from appliance.web.apispec import api_route, field, json_body
+from appliance.web.params import to_int
 
 bp = Blueprint("office_api", __name__, url_prefix="/api/v1/office")
 
@@ -27,18 +28,7 @@ def _rows(rows):
 
 
 def _data():
-    """JSON body, or the form fields of a multipart upload."""
-    if request.mimetype == "multipart/form-data":
-        d = {k: v for k, v in request.form.items()}
-        for k in ("recipients", "distribution"):
-            if k in request.form:
-                try:
-                    d[k] = [int(x) for x in request.form.getlist(k)]
-                except ValueError as e:
-                    raise UserError("bad_recipients", _l("Choose the recipients from the list.")) from e
-        if "groups" in request.form:
-            d["groups"] = request.form.getlist("groups")
-        return d
+    """The validated body: JSON, or the typed fields of a multipart upload (api_route multipart=True)."""
     return json_body()
 
 
@@ -80,7 +70,7 @@ def inbox():
 # ---- circulation ---------------------------------------------------------------------------
 
 @api_route(bp, "/circulations", "POST", "Circulate a document (传阅) to people and groups", roles=OFFICE_ROLES,
-           body={"type": "object", "required": ["title"], "properties": {
+           multipart=True, body={"type": "object", "required": ["title"], "properties": {
                "title": {"type": "string"}, "note": {"type": "string"}, "recipients": IDS, "groups": GROUPS,
                "classified": {"type": "boolean"}, "document_id": {"type": "integer"}, "file": FILE}})
 def circulation_send():
@@ -120,7 +110,7 @@ def circulation_open(cid):
 @api_route(bp, "/circulations/<int:cid>/read", "POST", "Confirm 已阅, optionally with a remark (阅示/批示)",
            body={"type": "object", "properties": {"remark": {"type": "string", "maxLength": 500}}})
 def circulation_read(cid):
-    d = request.get_json(silent=True) or {}
+    d = json_body()
     row = circulation.confirm_read(auth.store(), g.person, cid, field(d, "remark", required=False, max_len=500) or "")
     return jsonify({"receipt": dict(row)})
 
@@ -138,8 +128,8 @@ def circulation_close(cid):
 # ---- consultations -------------------------------------------------------------------------
 
 @api_route(bp, "/consultations", "POST", "Publish a draft for comment (征求意见稿) to people with a deadline", roles=OFFICE_ROLES,
-           body={"type": "object", "required": ["title", "deadline"], "properties": {
-               "title": {"type": "string"}, "text": {"type": "string"}, "file": FILE, "note": {"type": "string"},
+           multipart=True, body={"type": "object", "required": ["title", "deadline"], "properties": {
+               "title": {"type": "string"}, "text": {"type": "string", "maxLength": 500_000}, "file": FILE, "note": {"type": "string"},
                "deadline": {"type": ["string", "number"], "description": "YYYY-MM-DD, YYYY-MM-DDTHH:MM or epoch seconds"},
                "recipients": IDS, "groups": GROUPS}})
 def consultation_publish():
@@ -227,7 +217,7 @@ def consultation_summary_pdf(cid):
 
 @api_route(bp, "/consultations/<int:cid>/reissue", "POST", "Reissue the draft as a new version (every comment needs a response first)",
            roles=OFFICE_ROLES, body={"type": "object", "required": ["text", "deadline"], "properties": {
-               "text": {"type": "string"}, "deadline": {"type": ["string", "number"]}}})
+               "text": {"type": "string", "maxLength": 500_000}, "deadline": {"type": ["string", "number"]}}})
 def consultation_reissue(cid):
     d = json_body()
     new_id = consultation.reissue(auth.store(), g.person, cid, d.get("text"), d.get("deadline"))
@@ -256,7 +246,7 @@ def numbering_save():
 
 
 @api_route(bp, "/outgoing", "POST", "Start the sign-off (发文审签) of an outgoing document", roles=OFFICE_ROLES,
-           body={"type": "object", "required": ["title", "kind", "file"], "properties": {
+           multipart=True, body={"type": "object", "required": ["title", "kind", "file"], "properties": {
                "title": {"type": "string"}, "kind": {"type": "string"}, "file": FILE, "classified": {"type": "boolean"},
                "steps": {"type": "array", "items": {"type": "object", "properties": {
                    "step": {"type": "string", "enum": ["draft", "check", "sign", "number", "issue"]}, "person_id": {"type": "integer"}}},
@@ -303,7 +293,7 @@ def outgoing_decide(oid):
 
 
 @api_route(bp, "/outgoing/<int:oid>/versions", "POST", "Upload a corrected version (the person of the current step)",
-           body={"type": "object", "required": ["file"], "properties": {"file": FILE, "note": {"type": "string"}}})
+           multipart=True, body={"type": "object", "required": ["file"], "properties": {"file": FILE, "note": {"type": "string"}}})
 def outgoing_revise(oid):
     d = _data()
     filename, blob = upload(d)
@@ -313,11 +303,14 @@ def outgoing_revise(oid):
 
 # ---- archive -------------------------------------------------------------------------------
 
-@api_route(bp, "/archive/search", "GET", "Full-text search of the archive (?q=&year=&kind=&category=&offset=)")
+@api_route(bp, "/archive/search", "GET", "Full-text search of the archive (?q=&year=&kind=&category=&offset=)",
+           query={"q": {"type": "string", "maxLength": 200}, "year": {"type": "integer", "minimum": 1900, "maximum": 9999},
+                  "kind": {"type": "string", "maxLength": 50}, "category": {"type": "string", "maxLength": 100},
+                  "offset": {"type": "integer", "minimum": 0, "maximum": 1_000_000}})
 def archive_search():
-    a = request.args
-    res = archive.search(auth.store(), g.person, a.get("q", ""), a.get("year", type=int), a.get("kind") or None,
-                         a.get("category") or None, offset=max(0, a.get("offset", 0, type=int)))
+    a = g.query
+    res = archive.search(auth.store(), g.person, a.get("q", ""), a.get("year"), a.get("kind") or None,
+                         a.get("category") or None, offset=a.get("offset", 0))
     if res["notice"] == "symbols_only":
         res["message"] = _("Type at least one letter, digit or Chinese character to search.")
     return jsonify(res)
@@ -334,18 +327,17 @@ def archive_get(entry_id):
 
 
 @api_route(bp, "/archive", "POST", "File a document straight into the archive (收文, 资料)", roles=OFFICE_ROLES,
-           body={"type": "object", "required": ["title", "file"], "properties": {
+           multipart=True, body={"type": "object", "required": ["title", "file"], "properties": {
                "title": {"type": "string"}, "file": FILE, "category": {"type": "string"}, "year": {"type": "integer"},
-               "retention_years": {"type": ["integer", "null"]}, "classified": {"type": "boolean"}, "readers": IDS}})
+               "retention_years": {"type": ["integer", "null", "string"], "maxLength": 20,
+                                   "description": "years; null or \"permanent\": kept for ever; \"default\": the category's"}, "classified": {"type": "boolean"}, "readers": IDS}})
 def archive_file():
     d = _data()
     filename, blob = upload(d)
     year = d.get("year")
-    if isinstance(year, str):
-        year = int(year) if year.isdigit() else -1
     retention = d.get("retention_years", "default")
     if isinstance(retention, str) and retention != "default":
-        retention = None if retention in ("", "permanent") else int(retention) if retention.isdigit() else -1
+        retention = None if retention in ("", "permanent") else to_int(retention, -1)
     entry_id = archive.file_document(auth.store(), g.person, d.get("title"), filename, blob, d.get("category") or "",
                                      year, retention, classified=d.get("classified") in (True, "1", "on"),
                                      readers=d.get("readers") or [])

@@ -15,7 +15,7 @@ import webui
 from appliance import __version__, i18n
 from appliance.config import Config
 from appliance.errors import UserError
-from appliance.web import apispec, auth
+from appliance.web import apispec, auth, params
 from appliance.web.state import Appliance, try_unlock_at_start
 
 CSP = (
@@ -37,6 +37,8 @@ def build_app(config):
         static_folder=webui.STATIC,
         static_url_path="/static",
     )
+    app.request_class = params.YishiRequest
+    app.url_map.converters["int"] = params.BoundedIntConverter
     app.config.update(
         SECRET_KEY=os.urandom(32),  # only signs flash messages; sessions are server-side
         SESSION_COOKIE_HTTPONLY=True,

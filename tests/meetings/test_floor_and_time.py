@@ -26,7 +26,7 @@ def test_speak_queue_and_service_calls(demo_app):
     assert sec.get(f"/api/v1/meetings/{mid}/console").get_json()["speak"] == []
     assert sec.post(f"/api/v1/meetings/{mid}/speak/999", json={"status": "done"}).status_code == 404
     r = a.post(f"/api/v1/meetings/{mid}/service", json={"kind": "coffee"})
-    assert r.status_code == 400 and r.get_json()["error"]["code"] == "bad_kind"
+    assert r.status_code == 400 and r.get_json()["error"]["code"] == "bad_field" and r.get_json()["error"]["field"] == "kind"
     assert a.post(f"/api/v1/meetings/{mid}/service", json={"kind": "tea"}).status_code == 200
     calls = sec.get(f"/api/v1/meetings/{mid}/console").get_json()["calls"]
     assert [(c["name"], c["kind"]) for c in calls] == [(MEMBERS[1], "tea")]
@@ -42,7 +42,7 @@ def test_ballot_after_the_countdown_is_refused(demo_app):
     for t in tablets.values():
         t.post(f"/api/v1/meetings/{mid}/signin")
     pid = sec.post(f"/api/v1/items/{items[0]}/polls", json={}).get_json()["id"]
-    assert sec.post(f"/api/v1/polls/{pid}/open", json={"countdown": 5}).get_json()["error"]["code"] == "bad_countdown"
+    assert sec.post(f"/api/v1/polls/{pid}/open", json={"countdown": 5}).get_json()["error"]["field"] == "countdown"
     assert sec.post(f"/api/v1/polls/{pid}/open", json={"countdown": 10}).status_code == 200
     st = demo_app.extensions["yishi"].store
     with st.write() as db:  # let the ten seconds pass without waiting for them

@@ -73,9 +73,9 @@ def test_ballot_refusals(room):
     assert r.status_code == 409 and r.get_json()["error"]["code"] == "poll_not_open"
     sec.post(f"/api/v1/polls/{pid}/open", json={})
     # forged choice, malformed ids
-    assert t.post(f"/api/v1/polls/{pid}/ballots", json={**ballot("yes", 1), "choice": "赞成"}).get_json()["error"]["code"] == "bad_choice"
-    assert t.post(f"/api/v1/polls/{pid}/ballots", json={**ballot("yes", 1), "ballot_id": "1"}).get_json()["error"]["code"] == "bad_ballot_id"
-    assert t.post(f"/api/v1/polls/{pid}/ballots", json={**ballot("yes", 1), "tracker": "x"}).get_json()["error"]["code"] == "bad_tracker"
+    assert t.post(f"/api/v1/polls/{pid}/ballots", json={**ballot("yes", 1), "choice": "赞成"}).get_json()["error"]["field"] == "choice"
+    assert t.post(f"/api/v1/polls/{pid}/ballots", json={**ballot("yes", 1), "ballot_id": "1"}).get_json()["error"]["field"] == "ballot_id"
+    assert t.post(f"/api/v1/polls/{pid}/ballots", json={**ballot("yes", 1), "tracker": "x"}).get_json()["error"]["field"] == "tracker"
     assert t.post(f"/api/v1/polls/{pid}/ballots", json=[1]).get_json()["error"]["code"] == "bad_json"
     # a member not signed in to the meeting
     r = late.post(f"/api/v1/polls/{pid}/ballots", json=ballot("yes", 99))
@@ -85,8 +85,17 @@ def test_ballot_refusals(room):
     assert t.post(f"/api/v1/polls/{pid}/ballots", json=ballot("yes", 1)).get_json() == {"recorded": True, "retry": True}
     r = t.post(f"/api/v1/polls/{pid}/ballots", json=ballot("no", 2))
     assert r.status_code == 409 and r.get_json()["error"]["code"] == "already_voted" and "已经投过" in r.get_json()["error"]["message"]
+    # the same ballot id with another choice is no retry: the tablet is told that its first choice stands
+    r = t.post(f"/api/v1/polls/{pid}/ballots", json={**ballot("yes", 1), "choice": "no"})
+    assert r.status_code == 409 and r.get_json()["error"]["code"] == "ballot_stands" and r.get_json()["error"]["stands"] == "yes"
+    # another member's ballot that happens to carry a tracker already in the box: refused, nothing written, retryable
+    other = next(tab for name, tab in list(tablets.items())[:8] if name not in ("王建国", "李秀英"))
+    clash = {**ballot("no", 3), "tracker": ballot("yes", 1)["tracker"]}
+    r = other.post(f"/api/v1/polls/{pid}/ballots", json=clash)
+    assert r.status_code == 409 and r.get_json()["error"]["code"] == "tracker_taken"
+    assert other.post(f"/api/v1/polls/{pid}/ballots", json=ballot("no", 3)).get_json() == {"recorded": True, "retry": False}
     st = app.extensions["yishi"].store
-    assert st.scalar("SELECT count(*) FROM ballots WHERE poll_id = ?", (pid,)) == 1
+    assert st.scalar("SELECT count(*) FROM ballots WHERE poll_id = ?", (pid,)) == 2
     # an attendee never votes
     attendee = member_tablets(app, [])  # noqa: F841 (no extra tablets needed)
     from tests.devices.helpers import admin_client, pair_tablet

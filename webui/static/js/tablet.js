@@ -114,9 +114,13 @@
     Y.api("POST", "/api/v1/polls/" + openPoll.id + "/ballots", { choice: choice, ballot_id: b.ballot_id, tracker: b.tracker })
       .then(function () { openPoll.voted = true; setVoted(true); })
       .catch(function (e) {
-        if (e.code === "already_voted") { openPoll.voted = true; setVoted(true); }
+        if (e.code === "already_voted" || e.code === "ballot_stands") { openPoll.voted = true; setVoted(true); }
+        if (e.code === "tracker_taken") {  // nothing was counted: same ballot id, a new check code
+          b.tracker = random("23456789ABCDEFGHJKLMNPQRSTUVWXYZ", 8);
+          localStorage.setItem("yishi-ballot-" + openPoll.id, JSON.stringify(b));
+        }
         $("ballot-status").textContent = e.status ? e.message : L.network;
-        $("submit-ballot").disabled = !!e.status && e.code !== "bad_choice";
+        $("submit-ballot").disabled = !!e.status && e.code !== "bad_field" && e.code !== "tracker_taken";
         if (!e.status) { $("submit-ballot").disabled = false; }
       });
   });
