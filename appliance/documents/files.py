@@ -83,7 +83,7 @@ def check_upload(filename, data, max_bytes=MAX_BYTES):
 
 @dataclass(frozen=True)
 class CleanPdf:
-    data: bytes  # what is stored and served: qpdf's rewrite, without active content
+    data: bytes  # what is stored and served: the upload itself, or qpdf's rewrite of it
     pages: int
     removed: dict = field(default_factory=dict)  # what was taken out, e.g. {"javascript": 2}
 
@@ -93,8 +93,9 @@ def expansion_budget(size):
 
 
 def clean_pdf(data):
-    """The PDF rewritten without JavaScript, active actions, attachments, media or XFA; a PDF that
-    cannot be parsed, needs a password, or inflates like a bomb is refused with a UserError."""
+    """The PDF without JavaScript, active actions, attachments, media or XFA (rewritten if it had
+    any, or needed repair; else the same bytes); a PDF that cannot be parsed, needs a password,
+    or inflates like a bomb is refused with a UserError."""
     budget = expansion_budget(len(data))
     ran = run_confined([sys.executable, "-I", SANITISER, "{doc}", str(budget)], data, CLEAN_LIMITS,
                        max_output=2 * len(data) + MiB)
@@ -109,7 +110,7 @@ def clean_pdf(data):
         raise UserError("pdf_too_complex", _l("This PDF is too complex to open safely. Export it again from the "
                                               "program that made it (or print it to PDF) and retry."), status=422)
     if report["ok"]:
-        return CleanPdf(body, report["pages"], report.get("removed", {}))
+        return CleanPdf(body if report["rewritten"] else data, report["pages"], report["removed"])
     reason = report["reason"]
     if reason == "encrypted":
         raise UserError("encrypted_pdf", _l("This PDF is protected by a password. Save it without a password "

@@ -1,7 +1,7 @@
 """Storing, replacing, granting and streaming documents.
 
-A PDF is stored as qpdf rewrote it without active content (files.clean_pdf), and what was taken
-out is noted in the audit log; its search text follows from a text job (text_jobs). Images are
+A PDF is stored without active content (files.clean_pdf: as uploaded if it had none and is
+well-formed, else as qpdf rewrote it), and what was taken out is noted in the audit log; its search text follows from a text job (text_jobs). Images are
 stored as uploaded.
 """
 
@@ -53,8 +53,8 @@ def _write_version(db, document_id, actor_id, filename, data, mime, pages, note,
 
 
 def _hashes(uploaded, stored):
-    """The audit's hashes: of what is stored, and of what was uploaded when that differs (a PDF is
-    always rewritten), so a sender's own checksum can still be found."""
+    """The audit's hashes: of what is stored, and of what was uploaded when that differs (a PDF
+    qpdf rewrote), so a sender's own checksum can still be found."""
     out = {"sha256": hashlib.sha256(stored).hexdigest()}
     if stored is not uploaded:
         out["uploaded_sha256"] = hashlib.sha256(uploaded).hexdigest()

@@ -2,12 +2,14 @@
 memory and CPU limits, never imported by the web process.
 
 Usage: `sanitise.py PATH BUDGET`. It reads the PDF at PATH (a memory file) and writes one JSON
-line to stdout, then, if the PDF is accepted, the rewritten PDF. qpdf (through pikepdf) parses the file; everything
-that could act when the document is opened is taken out: JavaScript (name tree, /JS, OpenAction,
-additional actions /AA), actions other than going to a page or following an http(s)/mailto link
-(Launch, SubmitForm, ImportData, GoToR/GoToE, Rendition, RichMediaExecute …), embedded files and
-file attachments, rich media, movies, sounds, 3D, and XFA forms. The page content is untouched.
-What is served is what qpdf wrote, so a viewer never sees an object that qpdf did not.
+line to stdout, then the rewritten PDF if it had to be rewritten. qpdf (through pikepdf) parses
+the file; everything that could act when the document is opened is taken out: JavaScript (name
+tree, /JS, OpenAction, additional actions /AA), actions other than going to a page or following
+an http(s)/mailto link (Launch, SubmitForm, ImportData, GoToR/GoToE, Rendition, RichMediaExecute
+…), embedded files and file attachments, rich media, movies, sounds, 3D, and XFA forms. The page
+content is untouched. A PDF that had any of that, or needed repair or decryption, is served as
+qpdf wrote it, so a viewer never sees an object that qpdf did not; a well-formed PDF with
+nothing active is kept byte for byte.
 
 A decompression bomb is refused before any viewer or pdftotext meets it: the streams that are
 interpreted as page content (everything but images, whose decoding a viewer bounds by their
@@ -241,11 +243,18 @@ def clean(data, budget):
         decoded = decoded_content_size(pdf, cleaner.content_streams, budget)
         if decoded > budget:
             return {"ok": False, "reason": "expands", "budget": budget}, None
+        report = {"ok": True, "pages": pages, "removed": dict(cleaner.removed), "decoded": decoded,
+                  "warnings": len(pdf.get_warnings()), "rewritten": False}
+        # A well-formed file with nothing to take out is kept byte for byte (its checksum and any
+        # signature stay valid): every reader sees the objects qpdf saw. Anything else is served
+        # as qpdf rewrote it: repaired, decrypted, without what was taken out.
+        if not (cleaner.removed or report["warnings"] or pdf.is_encrypted):
+            return report, None
         out = io.BytesIO()
         pdf.save(out, fix_metadata_version=False, encryption=False, compress_streams=True,
                  stream_decode_level=pikepdf.StreamDecodeLevel.none, deterministic_id=True)
-        return {"ok": True, "pages": pages, "removed": dict(cleaner.removed), "decoded": decoded,
-                "warnings": len(pdf.get_warnings())}, out.getvalue()
+        report["rewritten"] = True
+        return report, out.getvalue()
 
 
 def main(argv):

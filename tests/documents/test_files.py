@@ -59,7 +59,8 @@ def test_what_qpdf_cannot_read_or_has_no_pages_is_refused(data):
 
 
 def test_a_clean_pdf_keeps_its_pages_and_text():
-    clean = files.clean_pdf(make_pdf("人大常委会", pages=3))
-    assert clean.pages == 3 and clean.removed == {}
+    data = make_pdf("人大常委会", pages=3)
+    clean = files.clean_pdf(data)
+    assert clean.pages == 3 and clean.removed == {} and clean.data == data
     text, problem = files.extract_text(clean.data)
     assert problem is None and text.count("人大常委会") == 3

@@ -66,6 +66,33 @@ def test_an_ordinary_link_survives_and_a_replacement_is_cleaned_too(desk):
     assert pdfs.active_content(served) == [] and pdfs.uris(served) == ["https://www.npc.gov.cn/"]
 
 
+def test_a_well_formed_pdf_with_nothing_active_is_stored_byte_for_byte(desk):
+    app, sec, mid = desk
+    data = make_pdf("人事任免办法（草案）")
+    doc = document_of(app, upload(sec, mid, data))
+    assert sec.get(f"/documents/{doc}/content").data == data  # its checksum (and any signature) holds
+    st = app.extensions["yishi"].store
+    created = json.loads(st.scalar("SELECT detail FROM audit WHERE action = 'document.create' ORDER BY seq DESC LIMIT 1"))
+    assert created["sha256"] == hashlib.sha256(data).hexdigest() and "uploaded_sha256" not in created
+    assert st.scalar("SELECT count(*) FROM audit WHERE action = 'document.neutralise'") == 0
+
+
+def test_a_damaged_pdf_is_served_as_qpdf_repaired_it(desk):
+    import re
+
+    import pikepdf
+
+    app, sec, mid = desk
+    good = make_pdf("人事任免办法（草案）")
+    damaged = re.sub(rb"startxref\s+\d+", b"startxref\n9", good)  # readers each guess the layout their own way
+    doc = document_of(app, upload(sec, mid, damaged))
+    served = sec.get(f"/documents/{doc}/content").data
+    assert served != damaged
+    with pikepdf.open(io.BytesIO(served)) as pdf:
+        assert len(pdf.pages) == 1 and pdf.get_warnings() == []
+    assert "人事任免办法" in library.text(app.extensions["yishi"].store, doc, wait=30)
+
+
 def test_a_decompression_bomb_is_refused_while_the_request_is_still_quick(desk):
     app, sec, mid = desk
     st = app.extensions["yishi"].store
