@@ -77,7 +77,7 @@ def cmd_init(args):
         return 0
     passphrase = _read_passphrase(args, confirm=True)
     ring, key = Keyring.create(args.data, passphrase)
-    store = open_store(args.data, key)
+    store = open_store(args.data, key, create=True)
     with store.write() as db:
         audit.record(db, "cli", "store.init", {"version": __version__})
     store.close()

@@ -27,7 +27,7 @@ def build(data_dir, n_members, fast_kdf=False):
     tls.ensure(data_dir)
     params = Argon2Params(time_cost=1, memory_cost=8 * 1024, parallelism=1) if fast_kdf else Argon2Params()
     _, key = Keyring.create(data_dir, PASSPHRASE, params)
-    store = open_store(data_dir, key)
+    store = open_store(data_dir, key, create=True)
     try:
         with store.write() as db:
             audit.record(db, "cli", "store.init", {"version": "bench"})

@@ -45,7 +45,7 @@ def text(rng, chars):
 
 
 def build(data_dir, n, chars):
-    store = open_store(data_dir, os.urandom(32))
+    store = open_store(data_dir, os.urandom(32), create=True)
     demo.populate(store)
     staff = people.by_username(store, "staff")
     member = people.everyone(store, "member")[0]

@@ -45,7 +45,7 @@ def make_store(data_dir, passphrase=PASSPHRASE):
     os.makedirs(data_dir, exist_ok=True)
     Settings(room="测试会议室", wifi_ssid="Yishi Test", wifi_passphrase="pass;word:1").save(data_dir)
     _, key = Keyring.create(data_dir, passphrase, Argon2Params(time_cost=1, memory_cost=8 * 1024, parallelism=1))
-    return open_store(data_dir, key), key
+    return open_store(data_dir, key, create=True), key
 
 
 @pytest.fixture

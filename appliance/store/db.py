@@ -1,4 +1,4 @@
-"""Connections to the one SQLCipher database, `DATA/yishi.db`.
+"""Connections to the one SQLCipher database, `DATA/yishi.db`, and what its disk says.
 
 Every connection is keyed with the raw 256-bit data key (`PRAGMA key = "x'…'"`), so opening
 costs no KDF. WAL with `synchronous=FULL`: a COMMIT that has returned survives a power cut,
@@ -11,11 +11,27 @@ in steps of 1, 2, 5 … 100 ms, long after the lock is free: with 200 tablets vo
 made ballot acknowledgements p99 0.9-2 s, and with 500 tablets signing in, PIN sign-ins failed with
 "database is locked" after the 10 s busy timeout (bench/RESULTS.md). The busy timeout stays, for
 other processes (the CLI).
+
+The store is never silently replaced. Only `yishi init` makes the file (`create=True`); opening
+a missing or empty `yishi.db` is refused otherwise, because that is what a data partition that
+did not mount looks like, and SQLite would quietly start an empty committee there. Connections
+open the file with `mode=rw`, so one opened later by a new thread does not recreate it either.
+
+A damaged page is found by whichever read meets it, and SQLCipher keeps that decryption error on
+the connection: every later read of a page not in its cache fails too ("database disk image is
+malformed"). So a connection that met damage is thrown away, and `Health` remembers what the
+disk said (damaged, full) for the admin page. `PRAGMA quick_check` runs after unlocking, on a
+connection of its own in the background: about 2.5-4.6 s per GB here (bench/quick_check.py),
+several times that on a Pi's SD card, too long to keep a room waiting at the unlock.
 """
 
 import contextlib
+import errno
+import logging
 import os
 import threading
+import time
+import urllib.parse
 
 import sqlcipher3
 
@@ -24,10 +40,91 @@ from appliance.store import migrate
 
 DB_FILE = "yishi.db"
 BUSY_TIMEOUT_MS = 10000
+FULL, DAMAGED = "full", "damaged"
+log = logging.getLogger("yishi.store")
 
 
-def _connect(path, key):
-    conn = sqlcipher3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+class StoreMissing(StoreError):
+    """`yishi.db` is not there, or is empty, although a keyring says there should be a store."""
+
+    def __init__(self, path, message):
+        super().__init__(message)
+        self.path = path
+
+
+class StoreDamaged(StoreError):
+    """The key is right but the file cannot be read: damaged, or not this appliance's store."""
+
+    def __init__(self, path, detail, message):
+        super().__init__(message)
+        self.path, self.detail = path, detail
+
+
+def problem_of(exc):
+    """FULL, DAMAGED or None: what an exception (or one it was raised from) says about the store's disk."""
+    seen = 0
+    while exc is not None and seen < 5:
+        if isinstance(exc, (StoreDamaged, StoreMissing)):
+            return DAMAGED
+        if isinstance(exc, sqlcipher3.Error):
+            code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+            if code == sqlcipher3.SQLITE_FULL:
+                return FULL
+            if code in (sqlcipher3.SQLITE_CORRUPT, sqlcipher3.SQLITE_NOTADB, sqlcipher3.SQLITE_IOERR):
+                return DAMAGED
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return FULL
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return None
+
+
+class Health:
+    """What the disk under the store has told this process since the unlock.
+
+    `full_at`: when a write last failed for want of space; cleared by the next COMMIT that
+    succeeds, so it goes away by itself once space is freed. `damage`: the first sign of a
+    damaged file (the check at unlock, or a read that met a bad page); it stays until the store
+    is restored and reopened. `check`: None before the check at unlock, "running", "ok" or DAMAGED.
+    """
+
+    def __init__(self, path):
+        self.path = path
+        self.full_at = None
+        self.damage = None
+        self.damaged_at = None
+        self.check = None
+        self.check_seconds = None
+
+    def saw(self, kind, detail):
+        if kind == FULL:
+            if self.full_at is None:
+                log.error("%s: the disk is full; writes fail until space is freed (%s)", self.path, detail)
+            self.full_at = time.time()
+        elif kind == DAMAGED and self.damage is None:
+            log.error("%s: the store is damaged (%s); restore it from the last backup", self.path, detail)
+            self.damage, self.damaged_at = str(detail), time.time()
+
+    def wrote(self):
+        self.full_at = None
+
+    def free_bytes(self):
+        try:
+            st = os.statvfs(os.path.dirname(self.path) or ".")
+        except OSError:
+            return None
+        return st.f_bavail * st.f_frsize
+
+
+def _connect(path, key, create=True):
+    if create:
+        conn = sqlcipher3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+    else:
+        try:
+            conn = sqlcipher3.connect(f"file:{urllib.parse.quote(os.path.abspath(path))}?mode=rw", uri=True,
+                                      isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+        except sqlcipher3.OperationalError as e:
+            raise _missing(path) from e
     conn.row_factory = sqlcipher3.Row
     conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
     try:
@@ -35,9 +132,10 @@ def _connect(path, key):
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlcipher3.DatabaseError as e:
         conn.close()
-        raise StoreError(
+        raise StoreDamaged(
+            path, str(e),
             f"{path}: cannot be read ({e}). The key unwrapped correctly, so the file is damaged "
-            "or is not this appliance's store; restore it from the last USB backup."
+            "or is not this appliance's store; restore it from the last USB backup.",
         ) from e
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = FULL")
@@ -45,6 +143,20 @@ def _connect(path, key):
     conn.execute("PRAGMA secure_delete = ON")  # deleted rows (ballots, recalled files) are zeroed
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     return conn
+
+
+def _missing(path):
+    folder = os.path.dirname(path) or "."
+    try:
+        state = "is empty (0 bytes)" if os.path.getsize(path) == 0 else "cannot be opened"
+    except OSError:
+        state = "is missing"
+    return StoreMissing(
+        path,
+        f"{path}: the store {state}, but the keyring beside it says this appliance has one; nothing "
+        f"was created. If the data partition did not mount, mount it (`findmnt {folder}`) and start "
+        "again; if the card was replaced or wiped, restore the last USB backup.",
+    )
 
 
 class Store:
@@ -57,28 +169,64 @@ class Store:
         self._all = []
         self._lock = threading.Lock()
         self._write_lock = threading.Lock()
+        self.health = Health(path)
+        self._check_conn = None
 
     @property
     def conn(self):
         c = getattr(self._local, "conn", None)
         if c is None:
-            c = _connect(self.path, self._key)
+            c = _connect(self.path, self._key, create=False)
             self._local.conn = c
             with self._lock:
                 self._all.append(c)
         return c
 
+    def saw(self, exc):
+        """Note what a failed statement says about the disk; drop this thread's connection if
+        it met damage (SQLCipher would fail its later reads too). Safe to call twice."""
+        kind = problem_of(exc)
+        if kind is None:
+            return None
+        self.health.saw(kind, exc)
+        if kind == DAMAGED:
+            self.discard_connection()
+        return kind
+
+    def discard_connection(self):
+        c = getattr(self._local, "conn", None)
+        if c is None:
+            return
+        self._local.conn = None
+        with self._lock:
+            if c in self._all:
+                self._all.remove(c)
+        with contextlib.suppress(Exception):
+            c.close()
+
     def execute(self, sql, params=()):
-        return self.conn.execute(sql, params)
+        try:
+            return self.conn.execute(sql, params)
+        except sqlcipher3.Error as e:
+            self.saw(e)
+            raise
 
     def one(self, sql, params=()):
-        return self.conn.execute(sql, params).fetchone()
+        try:
+            return self.conn.execute(sql, params).fetchone()
+        except sqlcipher3.Error as e:
+            self.saw(e)
+            raise
 
     def all(self, sql, params=()):
-        return self.conn.execute(sql, params).fetchall()
+        try:
+            return self.conn.execute(sql, params).fetchall()
+        except sqlcipher3.Error as e:
+            self.saw(e)
+            raise
 
     def scalar(self, sql, params=()):
-        row = self.conn.execute(sql, params).fetchone()
+        row = self.one(sql, params)
         return None if row is None else row[0]
 
     @contextlib.contextmanager
@@ -89,22 +237,90 @@ class Store:
             yield c
             return
         with self._write_lock:
-            c.execute("BEGIN IMMEDIATE")
             try:
-                yield c
-            except BaseException:
-                c.execute("ROLLBACK")
+                c.execute("BEGIN IMMEDIATE")
+                try:
+                    yield c
+                    c.execute("COMMIT")
+                except BaseException:
+                    # Also after a failed COMMIT (a full disk): SQLite may keep the transaction
+                    # open, and the next write on this connection would silently join it.
+                    if c.in_transaction:
+                        with contextlib.suppress(sqlcipher3.Error):
+                            c.execute("ROLLBACK")
+                    raise
+            except sqlcipher3.Error as e:
+                self.saw(e)
                 raise
-            else:
-                c.execute("COMMIT")
+        self.health.wrote()
+
+    def best_effort(self, sql, params=()):
+        """One write that a read must not depend on (when a device was last seen): on a full or
+        read-only disk it is skipped, logged once by `Health`, and False is returned."""
+        if self.conn.in_transaction:  # inside someone's write: their transaction, their error
+            self.conn.execute(sql, params)
+            return True
+        try:
+            with self.write() as db:
+                db.execute(sql, params)
+            return True
+        except sqlcipher3.OperationalError:
+            return False
+
+    def start_check(self):
+        """`PRAGMA quick_check` in the background, on a connection of its own (one that met
+        damage is useless afterwards); the result lands in `health`."""
+        self.health.check = "running"
+        threading.Thread(target=self._check, name="store-check", daemon=True).start()
+
+    def _check(self):
+        t0 = time.monotonic()
+        problems = quick_check(self)
+        self.health.check_seconds = time.monotonic() - t0
+        if problems is None:  # closed while checking
+            self.health.check = None
+            return
+        if problems:
+            self.health.check = DAMAGED
+            self.health.saw(DAMAGED, "PRAGMA quick_check: " + "; ".join(problems[:3]))
+        else:
+            self.health.check = "ok"
+            log.info("%s: quick_check ok in %.1f s", self.path, self.health.check_seconds)
 
     def close(self):
         with self._lock:
+            if self._check_conn is not None:
+                with contextlib.suppress(Exception):
+                    self._check_conn.interrupt()
             for c in self._all:
                 with contextlib.suppress(Exception):
                     c.close()
             self._all.clear()
         self._local = threading.local()
+
+
+def quick_check(store, limit=20):
+    """The first `limit` problems `PRAGMA quick_check` finds ([] when the file is sound), or None
+    if the store was closed meanwhile."""
+    try:
+        conn = _connect(store.path, store._key, create=False)
+    except StoreError as e:
+        return [str(e)]
+    with store._lock:
+        store._check_conn = conn
+    try:
+        rows = [r[0] for r in conn.execute(f"PRAGMA quick_check({int(limit)})")]
+    except sqlcipher3.OperationalError as e:
+        if "interrupt" in str(e):
+            return None
+        rows = [str(e)]
+    except sqlcipher3.DatabaseError as e:
+        rows = [str(e)]
+    finally:
+        with store._lock:
+            store._check_conn = None
+        conn.close()
+    return [] if rows == ["ok"] else [line for r in rows for line in r.splitlines() if line.strip()]
 
 
 def check_writable(data_dir):
@@ -119,9 +335,15 @@ def check_writable(data_dir):
         raise StoreError(f"{data_dir}: the data folder is not writable ({e.strerror})") from e
 
 
-def open_store(data_dir, key, upto=None):
-    """Open (creating if new) and migrate the store in `data_dir` with the raw data key."""
+def open_store(data_dir, key, upto=None, create=False):
+    """Open and migrate the store in `data_dir` with the raw data key. Only `create=True`
+    (`yishi init`) may make a new file; a missing or empty one is refused otherwise."""
     check_writable(data_dir)
-    store = Store(os.path.join(data_dir, DB_FILE), key)
+    path = os.path.join(data_dir, DB_FILE)
+    if not create and not (os.path.isfile(path) and os.path.getsize(path) > 0):
+        raise _missing(path)
+    if create:
+        _connect(path, key, create=True).close()
+    store = Store(path, key)
     migrate.apply(store, upto=upto)
     return store

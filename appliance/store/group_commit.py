@@ -85,8 +85,12 @@ class GroupCommitter:
                     try:
                         p.result = p.fn(*p.args, **p.kwargs)
                     except Exception as e:  # this write is refused; the others go on
-                        conn.execute("ROLLBACK TO one_write")
                         p.error = e
+                        if not conn.in_transaction:
+                            # SQLite gave up the whole transaction (a full disk can): the batch
+                            # fails with this error, not with "no such savepoint".
+                            raise
+                        conn.execute("ROLLBACK TO one_write")
                     conn.execute("RELEASE one_write")
             self.batches += 1
             self.writes += len(batch)

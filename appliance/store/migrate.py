@@ -45,10 +45,11 @@ def apply(store, upto=None):
             for statement in _statements(sql):
                 conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {number}")
+            conn.execute("COMMIT")
         except Exception as e:
-            conn.execute("ROLLBACK")
-            raise StoreError(f"appliance/store/migrations/{name}: failed ({e})") from e
-        conn.execute("COMMIT")
+            if conn.in_transaction:  # a failed COMMIT (full disk) can leave it open
+                conn.execute("ROLLBACK")
+            raise StoreError(f"{store.path}: migration {name} failed ({e}); nothing of it was applied") from e
     return conn.execute("PRAGMA user_version").fetchone()[0]
 
 

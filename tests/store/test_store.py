@@ -3,11 +3,14 @@
 import hashlib
 import os
 import subprocess
+import time
 
 import pytest
+import sqlcipher3
 
 from appliance.errors import StoreError, UserError
 from appliance.store import migrate, open_store
+from appliance.store.db import StoreMissing, problem_of, quick_check
 from appliance.store.keys import Argon2Params, Keyring
 from tests.conftest import PASSPHRASE, make_store, need
 
@@ -123,7 +126,7 @@ def test_migration_upgrades_a_store_made_by_the_first_one(tmp_path):
     d = str(tmp_path / "old")
     os.makedirs(d)
     _, key = Keyring.create(d, PASSPHRASE, FAST)
-    old = open_store(d, key, upto=1)
+    old = open_store(d, key, upto=1, create=True)
     assert old.scalar("PRAGMA user_version") == 1
     assert old.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'devices'") == 0
     with old.write() as db:
@@ -141,3 +144,149 @@ def test_store_newer_than_software_is_refused(store):
     store.conn.execute("PRAGMA user_version = 999")
     with pytest.raises(StoreError, match="newer than this software"):
         migrate.apply(store)
+
+
+# -- the store is never silently replaced --------------------------------------------------------
+
+def _remove_store_files(path):
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(path + suffix):
+            os.unlink(path + suffix)
+
+
+@pytest.mark.parametrize("how", ["missing", "empty"])
+def test_a_missing_or_empty_store_beside_a_keyring_is_refused_not_recreated(data_dir, how):
+    """What a data partition that did not mount looks like: the keyring is there, the store not."""
+    key = Keyring.load(data_dir).unlock_with_passphrase(PASSPHRASE)
+    path = os.path.join(data_dir, "yishi.db")
+    _remove_store_files(path)
+    if how == "empty":
+        open(path, "wb").close()
+    with pytest.raises(StoreMissing) as e:
+        open_store(data_dir, key)
+    msg = str(e.value)
+    assert path in msg and ("missing" in msg if how == "missing" else "empty" in msg)
+    assert "did not mount" in msg and "backup" in msg and "nothing was created" in msg
+    assert os.path.exists(path) == (how == "empty")
+    assert how == "missing" or os.path.getsize(path) == 0
+
+
+def test_a_store_that_vanishes_under_a_running_server_is_not_recreated(store):
+    import threading
+
+    store.scalar("SELECT count(*) FROM people")
+    _remove_store_files(store.path)
+    errors = []
+
+    def new_thread_reads():  # a new thread opens its own connection
+        try:
+            store.scalar("SELECT count(*) FROM people")
+        except StoreError as e:
+            errors.append(e)
+
+    t = threading.Thread(target=new_thread_reads)
+    t.start()
+    t.join()
+    assert isinstance(errors[0], StoreMissing) and store.path in str(errors[0])
+    assert not os.path.exists(store.path)
+
+
+# -- damage ----------------------------------------------------------------------------------------
+
+def _damaged_store(tmp_path):
+    """A store with two tables of many pages each; one page of the first is damaged."""
+    from appliance.store import audit
+
+    d = str(tmp_path / "d")
+    st, key = make_store(d)
+    start = st.scalar("PRAGMA page_count")
+    with st.write() as db:
+        db.executemany("INSERT INTO settings VALUES (?, ?)", ((f"a{i}", os.urandom(2000).hex()) for i in range(600)))
+    end = st.scalar("PRAGMA page_count")
+    with st.write() as db:
+        for i in range(600):
+            audit.record(db, "test", "note", {"text": "委员" * 1000})
+    st.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    st.close()
+    with open(os.path.join(d, "yishi.db"), "r+b") as f:
+        f.seek(((start + end) // 2 - 1) * 4096 + 500)
+        f.write(os.urandom(32))
+    return open_store(d, key)
+
+
+def test_a_connection_that_met_a_damaged_page_is_replaced(tmp_path):
+    st = _damaged_store(tmp_path)
+    try:
+        with pytest.raises(sqlcipher3.DatabaseError, match="malformed"):
+            st.all("SELECT * FROM settings")
+        assert st.health.damage and "malformed" in st.health.damage
+        # SQLCipher would fail every later uncached read on that connection; a new one reads on.
+        assert st.scalar("SELECT count(*) FROM audit WHERE length(detail) > 1000") == 600
+    finally:
+        st.close()
+
+
+def test_quick_check_finds_a_damaged_page_on_a_connection_of_its_own(tmp_path, store):
+    assert quick_check(store) == []
+    st = _damaged_store(tmp_path)
+    try:
+        problems = quick_check(st)
+        assert problems and any("page" in p for p in problems)
+        assert st.scalar("SELECT count(*) FROM audit WHERE length(detail) > 1000") == 600
+        st.start_check()
+        deadline = time.monotonic() + 30
+        while st.health.check == "running" and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert st.health.check == "damaged" and "quick_check" in st.health.damage
+    finally:
+        st.close()
+
+
+def test_problems_are_told_apart(tmp_path):
+    assert problem_of(sqlcipher3.DatabaseError("x")) is None
+    assert problem_of(OSError(28, "No space left on device")) == "full"
+    assert problem_of(StoreMissing("p", "m")) == "damaged"
+    c = sqlcipher3.connect(":memory:")
+    c.execute("PRAGMA max_page_count = 2")
+    c.execute("CREATE TABLE t (v)")
+    with pytest.raises(sqlcipher3.OperationalError) as e:
+        c.execute("INSERT INTO t VALUES (zeroblob(100000))")
+    assert problem_of(e.value) == "full"
+    try:
+        raise StoreError("wrapped") from e.value
+    except StoreError as wrapped:
+        assert problem_of(wrapped) == "full"
+
+
+def test_a_write_refused_for_space_is_noted_and_a_later_commit_clears_it(store):
+    """SQLITE_FULL from SQLite itself (max_page_count); the real full disk is in tests/web."""
+    pages = store.scalar("PRAGMA page_count")
+    store.conn.execute(f"PRAGMA max_page_count = {pages + 1}")
+    with pytest.raises(sqlcipher3.OperationalError, match="full"):
+        with store.write() as db:
+            db.execute("INSERT INTO settings VALUES ('big', ?)", (os.urandom(20000).hex(),))
+    assert store.health.full_at is not None and not store.conn.in_transaction
+    assert store.best_effort("INSERT INTO settings VALUES ('big', ?)", (os.urandom(20000).hex(),)) is False
+    store.conn.execute(f"PRAGMA max_page_count = {pages + 100}")
+    with store.write() as db:
+        db.execute("INSERT INTO settings VALUES ('small', 'x')")
+    assert store.health.full_at is None
+
+
+def test_a_group_commit_whose_transaction_sqlite_gave_up_reports_the_real_error(store):
+    """On a full disk SQLite may roll the whole transaction back itself; the ballots in that
+    batch must hear "full" (retryable, said as such), not "no such savepoint"."""
+    from appliance.store.group_commit import GroupCommitter
+
+    def gives_up():
+        store.conn.execute("ROLLBACK")  # what SQLite does on its own after some SQLITE_FULL errors
+        raise sqlcipher3.OperationalError("database or disk is full")
+
+    committer = GroupCommitter(store)
+    try:
+        with pytest.raises(sqlcipher3.OperationalError, match="disk is full"):
+            committer.submit(gives_up)
+        assert committer.submit(lambda: store.conn.execute("INSERT INTO settings VALUES ('after', '1')") and True)
+        assert store.scalar("SELECT value FROM settings WHERE key = 'after'") == "1"
+    finally:
+        committer.stop()
