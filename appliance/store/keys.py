@@ -8,10 +8,20 @@ The store is encrypted with a random 256-bit data key that never touches the dis
   32-byte random secret kept on a separate USB stick.
 
 Changing the passphrase rewraps the same data key, so the database is not re-encrypted.
+
+Each slot also carries `check`, a SHA-256 over its other fields. It is no secret and guards
+against no attacker (AES-GCM does that); it tells a damaged keyring from a wrong passphrase
+honestly: a slot that matches its check and does not open means the passphrase (or key file) is
+wrong, a slot that does not match it has a changed byte. Fields are checked for shape (base64,
+lengths, Argon2 costs) before any KDF runs. Keyrings from before the check stay version 1 (older
+software ignores the extra field) and get it the first time one of their slots opens.
 """
 
 import base64
+import binascii
+import hashlib
 import json
+import logging
 import os
 import secrets
 from dataclasses import dataclass
@@ -27,6 +37,20 @@ from appliance.errors import StoreError, UserError
 KEYRING = "keyring.json"
 KEYFILE_BYTES = 32
 MIN_PASSPHRASE = 8
+KINDS = ("passphrase", "keyfile")
+log = logging.getLogger("yishi.store")
+
+
+class KeyringDamaged(StoreError):
+    """keyring.json cannot be used as it is: not JSON, a field missing or malformed, a changed byte."""
+
+    def __init__(self, path, detail):
+        super().__init__(
+            f"{path}: the keyring is damaged ({detail}); this is not a wrong passphrase. Restore "
+            "keyring.json from a backup of this appliance (it holds only the wrapped key); the "
+            "store cannot be opened without it."
+        )
+        self.path, self.detail = path, detail
 
 
 @dataclass(frozen=True)
@@ -43,7 +67,55 @@ def _b64(b):
 
 
 def _unb64(s):
-    return base64.b64decode(s.encode("ascii"))
+    return base64.b64decode(s.encode("ascii"), validate=True)
+
+
+def _slot_digest(slot):
+    body = {k: v for k, v in slot.items() if k != "check"}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode("utf-8")).hexdigest()
+
+
+def _with_check(slot):
+    return {**slot, "check": _slot_digest(slot)}
+
+
+def _bytes_field(where, value, name, lengths):
+    if not isinstance(value, str):
+        return f"{where}: '{name}' is missing or not text"
+    try:
+        raw = _unb64(value)
+    except (binascii.Error, ValueError, UnicodeEncodeError):
+        return f"{where}: '{name}' is not valid base64"
+    if len(raw) not in lengths:
+        expected = f"{lengths.start} to {lengths.stop - 1}" if isinstance(lengths, range) else " or ".join(map(str, lengths))
+        return f"{where}: '{name}' holds {len(raw)} bytes, expected {expected}"
+    return None
+
+
+def _int_field(where, kdf, name, low, high):
+    v = kdf.get(name)
+    if not isinstance(v, int) or isinstance(v, bool) or not low <= v <= high:
+        return f"{where}: kdf '{name}' is {v!r}, expected a whole number from {low} to {high}"
+    return None
+
+
+def _slot_problem(where, slot):
+    """What is wrong with one slot's shape or check value, or None. Runs before any KDF, so a
+    damaged cost parameter cannot make the unlock allocate gigabytes."""
+    problem = _bytes_field(where, slot.get("nonce"), "nonce", (12,)) or _bytes_field(where, slot.get("wrapped"), "wrapped", (48,))
+    if not problem and slot["kind"] == "keyfile":
+        problem = _bytes_field(where, slot.get("salt"), "salt", (16,))
+    elif not problem:
+        kdf = slot.get("kdf")
+        if not isinstance(kdf, dict) or kdf.get("alg") != "argon2id":
+            return f"{where}: 'kdf' is missing or not argon2id"
+        problem = (_bytes_field(where, kdf.get("salt"), "kdf salt", range(8, 65))
+                   or _int_field(where, kdf, "t", 1, 64)
+                   or _int_field(where, kdf, "p", 1, 64)
+                   or _int_field(where, kdf, "m", 8 * kdf["p"], 4 * 1024 * 1024))
+    if not problem and "check" in slot and slot["check"] != _slot_digest(slot):
+        problem = f"{where}: its content does not match its check value (a byte has changed)"
+    return problem
 
 
 def _aad(kind):
@@ -118,29 +190,59 @@ class Keyring:
                 doc = json.load(f)
         except FileNotFoundError:
             return None
-        except (OSError, ValueError) as e:
-            raise StoreError(f"{path}: cannot read the keyring ({e})") from e
-        if doc.get("version") != 1 or not isinstance(doc.get("slots"), list):
-            raise StoreError(f"{path}: not a Yishi keyring (expected version 1 with slots)")
+        except ValueError as e:  # not JSON, or not UTF-8
+            raise KeyringDamaged(path, f"not valid JSON: {e}") from e
+        except OSError as e:
+            raise StoreError(f"{path}: cannot read the keyring ({e.strerror})") from e
+        if not isinstance(doc, dict) or doc.get("version") != 1:
+            version = doc.get("version") if isinstance(doc, dict) else None
+            if isinstance(version, int) and version > 1:
+                raise StoreError(f"{path}: keyring version {version} is newer than this software (1); install the newer Yishi version")
+            raise KeyringDamaged(path, f"'version' is {version!r}, expected 1")
+        slots = doc.get("slots")
+        if not isinstance(slots, list) or not slots:
+            raise KeyringDamaged(path, "'slots' is missing or empty")
+        for i, slot in enumerate(slots, start=1):
+            if not isinstance(slot, dict) or slot.get("kind") not in KINDS:
+                kind = slot.get("kind") if isinstance(slot, dict) else slot
+                raise KeyringDamaged(path, f"slot {i}: kind {kind!r}, expected one of {', '.join(KINDS)}")
         return cls(path, doc)
 
     # -- unlocking ---------------------------------------------------------------------------
     def unlock_with_passphrase(self, passphrase):
-        """Return the data key, or None when the passphrase is wrong."""
-        for slot in self.doc["slots"]:
-            if slot["kind"] == "passphrase":
-                key = _unwrap(_passphrase_kek(passphrase, slot["kdf"]), slot)
-                if key is not None:
-                    return key
-        return None
+        """Return the data key, or None when the passphrase is wrong; KeyringDamaged when the
+        slot it would open is damaged."""
+        return self._open("passphrase", lambda slot: _passphrase_kek(passphrase, slot["kdf"]))
 
     def unlock_with_keyfile(self, secret):
-        for slot in self.doc["slots"]:
-            if slot["kind"] == "keyfile":
-                key = _unwrap(_keyfile_kek(secret, _unb64(slot["salt"])), slot)
-                if key is not None:
-                    return key
+        return self._open("keyfile", lambda slot: _keyfile_kek(secret, _unb64(slot["salt"])))
+
+    def _open(self, kind, kek_for):
+        damaged = []
+        for i, slot in enumerate(self.doc["slots"], start=1):
+            if slot["kind"] != kind:
+                continue
+            problem = _slot_problem(f"slot {i} ({kind})", slot)
+            if problem:
+                damaged.append(problem)
+                continue
+            key = _unwrap(kek_for(slot), slot)
+            if key is not None:
+                if "check" not in slot:
+                    self._add_check(i - 1)
+                return key
+        if damaged:
+            raise KeyringDamaged(self.path, "; ".join(damaged))
         return None
+
+    def _add_check(self, index):
+        """A slot from before check values has just opened, so it is intact: seal it now."""
+        self.doc["slots"][index] = _with_check(self.doc["slots"][index])
+        try:
+            self._save()
+        except OSError as e:  # a full disk: the keyring stays as it was, and still works
+            self.doc["slots"][index].pop("check")
+            log.warning("%s: could not add the check value to slot %d (%s)", self.path, index + 1, e.strerror)
 
     # -- rewrapping --------------------------------------------------------------------------
     def change_passphrase(self, old, new, params=Argon2Params()):
@@ -157,7 +259,7 @@ class Keyring:
         """Write a new unattended key file and a slot for it; returns the file's path."""
         secret = secrets.token_bytes(KEYFILE_BYTES)
         salt = os.urandom(16)
-        slot = {"kind": "keyfile", "salt": _b64(salt), **_wrap(_keyfile_kek(secret, salt), data_key, "keyfile")}
+        slot = _with_check({"kind": "keyfile", "salt": _b64(salt), **_wrap(_keyfile_kek(secret, salt), data_key, "keyfile")})
         fd = os.open(keyfile_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as f:
             f.write(secret)
@@ -173,7 +275,7 @@ class Keyring:
             "m": params.memory_cost,
             "p": params.parallelism,
         }
-        slot = {"kind": "passphrase", "kdf": kdf, **_wrap(_passphrase_kek(passphrase, kdf), data_key, "passphrase")}
+        slot = _with_check({"kind": "passphrase", "kdf": kdf, **_wrap(_passphrase_kek(passphrase, kdf), data_key, "passphrase")})
         self.doc["slots"] = [s for s in self.doc["slots"] if s["kind"] != "passphrase"] + [slot]
 
     def _save(self):

@@ -1,6 +1,8 @@
 """The encrypted store: unreadable without the key, durable settings, clear errors on damage."""
 
+import base64
 import hashlib
+import json
 import os
 import subprocess
 import time
@@ -11,7 +13,7 @@ import sqlcipher3
 from appliance.errors import StoreError, UserError
 from appliance.store import migrate, open_store
 from appliance.store.db import StoreMissing, problem_of, quick_check
-from appliance.store.keys import Argon2Params, Keyring
+from appliance.store.keys import Argon2Params, Keyring, KeyringDamaged
 from tests.conftest import PASSPHRASE, make_store, need
 
 FAST = Argon2Params(time_cost=1, memory_cost=8 * 1024, parallelism=1)
@@ -271,6 +273,94 @@ def test_a_write_refused_for_space_is_noted_and_a_later_commit_clears_it(store):
     with store.write() as db:
         db.execute("INSERT INTO settings VALUES ('small', 'x')")
     assert store.health.full_at is None
+
+
+# -- the keyring: damaged is not "wrong passphrase" ---------------------------------------------
+
+def _edit_keyring(data_dir, change):
+    path = os.path.join(data_dir, "keyring.json")
+    with open(path, encoding="utf-8") as f:
+        doc = json.load(f)
+    change(doc)
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(doc, f)
+    return path
+
+
+def _flip_byte(doc, field="wrapped"):
+    slot = doc["slots"][0]
+    raw = bytearray(base64.b64decode(slot[field]))
+    raw[7] ^= 0x01
+    slot[field] = base64.b64encode(bytes(raw)).decode()
+
+
+@pytest.mark.parametrize("change, says", [
+    (lambda doc: _flip_byte(doc), "does not match its check value"),
+    (lambda doc: _flip_byte(doc, "nonce"), "does not match its check value"),
+    (lambda doc: doc["slots"][0].pop("wrapped"), "'wrapped' is missing"),
+    (lambda doc: doc["slots"][0].update(wrapped="%%%not base64%%%"), "'wrapped' is not valid base64"),
+    (lambda doc: doc["slots"][0]["kdf"].update(m=2**40), "kdf 'm'"),
+])
+def test_a_damaged_slot_says_damaged_not_wrong_passphrase(data_dir, change, says):
+    def edit(doc):
+        change(doc)
+        if "does not match" not in says:
+            doc["slots"][0].pop("check")  # as an older keyring would be: shape checks still apply
+    path = _edit_keyring(data_dir, edit)
+    with pytest.raises(KeyringDamaged) as e:
+        Keyring.load(data_dir).unlock_with_passphrase(PASSPHRASE)
+    assert path in str(e.value) and says in str(e.value) and "not a wrong passphrase" in str(e.value)
+    assert "slot 1 (passphrase)" in str(e.value)
+
+
+@pytest.mark.parametrize("text, says", [
+    ('{"version": 1, "slots": [', "not valid JSON"),
+    ('{"version": 1}', "'slots' is missing"),
+    ('{"version": 1, "slots": [{"nonce": "AAAA"}]}', "slot 1: kind None"),
+    ('[1, 2]', "'version' is None"),
+])
+def test_a_garbled_keyring_file_names_what_is_wrong(data_dir, text, says):
+    path = os.path.join(data_dir, "keyring.json")
+    with open(path, "w") as f:
+        f.write(text)
+    with pytest.raises(KeyringDamaged) as e:
+        Keyring.load(data_dir)
+    assert path in str(e.value) and says in str(e.value)
+
+
+def test_the_wrong_passphrase_on_an_intact_keyring_is_still_just_wrong(data_dir):
+    assert Keyring.load(data_dir).unlock_with_passphrase("not the passphrase") is None
+
+
+def test_a_keyring_from_before_check_values_opens_and_gets_them(data_dir):
+    path = _edit_keyring(data_dir, lambda doc: [s.pop("check") for s in doc["slots"]])
+    ring = Keyring.load(data_dir)
+    key = ring.unlock_with_passphrase(PASSPHRASE)
+    assert key is not None
+    with open(path, encoding="utf-8") as f:
+        doc = json.load(f)
+    # Still version 1 with the same fields, so older software reads it; the check is added.
+    assert doc["version"] == 1 and set(doc["slots"][0]) == {"kind", "kdf", "nonce", "wrapped", "check"}
+    assert Keyring.load(data_dir).unlock_with_passphrase(PASSPHRASE) == key
+    _edit_keyring(data_dir, _flip_byte)
+    with pytest.raises(KeyringDamaged):
+        Keyring.load(data_dir).unlock_with_passphrase(PASSPHRASE)
+
+
+def test_a_keyfile_slot_is_checked_too(data_dir, tmp_path):
+    ring = Keyring.load(data_dir)
+    kf = ring.add_keyfile(ring.unlock_with_passphrase(PASSPHRASE), str(tmp_path / "stick.key"))
+    with open(kf, "rb") as f:
+        secret = f.read()
+
+    def flip_keyfile_slot(doc):
+        slot = next(s for s in doc["slots"] if s["kind"] == "keyfile")
+        slot["salt"] = base64.b64encode(os.urandom(16)).decode()
+
+    _edit_keyring(data_dir, flip_keyfile_slot)
+    with pytest.raises(KeyringDamaged, match="keyfile"):
+        Keyring.load(data_dir).unlock_with_keyfile(secret)
+    assert Keyring.load(data_dir).unlock_with_passphrase(PASSPHRASE) is not None  # the other slot still opens
 
 
 def test_a_group_commit_whose_transaction_sqlite_gave_up_reports_the_real_error(store):
