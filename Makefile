@@ -42,7 +42,7 @@ catalogs: install
 	$(PY) tools/catalog.py core appliance/__init__.py appliance/errors.py appliance/web appliance/store \
 		appliance/devices appliance/rules appliance/config.py appliance/i18n.py \
 		webui/templates/base.html webui/templates/error.html webui/templates/sealed.html \
-		webui/templates/home.html webui/templates/devices
+		webui/templates/home.html webui/templates/storage_problem.html webui/templates/devices
 
 clean:
 	rm -rf $(VENV) build *.egg-info test-artifacts

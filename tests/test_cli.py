@@ -141,3 +141,28 @@ def test_keyfile_unlocks_unattended(data_dir, pfile, tmp_path):
     os.makedirs(os.path.dirname(kf))
     assert run("keyfile", "--data", data_dir, "--passphrase-file", pfile, "--out", kf).returncode == 0
     assert run("audit", "verify", "--data", data_dir, "--key-file", kf).returncode == 0
+
+
+def test_a_garbled_keyring_is_one_line_not_a_traceback(data_dir, pfile):
+    ring = os.path.join(data_dir, "keyring.json")
+    with open(ring) as f:
+        text = f.read()
+    with open(ring, "w") as f:
+        f.write(text.replace('"wrapped"', '"wrapped_"'))  # a field gone missing
+    for verb in (["audit", "verify"], ["serve", "--port", "1", "--no-zeroconf"]):
+        r = run(*verb, "--data", data_dir, "--passphrase-file", pfile, timeout=60)
+        assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+        assert ring in r.stderr and "damaged" in r.stderr and "'wrapped' is missing" in r.stderr
+        assert "passphrase is wrong" not in r.stderr
+
+
+def test_a_missing_store_is_refused_not_recreated(data_dir, pfile):
+    db = os.path.join(data_dir, "yishi.db")
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(db + suffix):
+            os.unlink(db + suffix)
+    r = run("audit", "verify", "--data", data_dir, "--passphrase-file", pfile)
+    assert r.returncode == 2 and db in r.stderr and "did not mount" in r.stderr, r.stderr + r.stdout
+    assert not os.path.exists(db)
+    r = run("init", "--data", data_dir, "--passphrase-file", pfile)  # init does not make one either
+    assert not os.path.exists(db)

@@ -151,8 +151,7 @@ def device_for_token(store, device_token, now=None, touch_after=60):
     now = time.time() if now is None else now
     # last_seen is for the admin's list; writing it at most once a minute keeps requests cheap.
     if row["last_seen_at"] is None or now - row["last_seen_at"] > touch_after:
-        with store.write() as db:
-            db.execute("UPDATE devices SET last_seen_at = ? WHERE id = ?", (now, row["id"]))
+        store.best_effort("UPDATE devices SET last_seen_at = ? WHERE id = ?", (now, row["id"]))  # a full disk must not fail the read
     return row
 
 

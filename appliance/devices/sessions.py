@@ -51,8 +51,7 @@ def current(store, sid, device_id, idle, absolute, now=None):
         end(store, sid, reason, now)
         return None
     if now - row["last_seen_at"] > TOUCH_AFTER:
-        with store.write() as db:
-            db.execute("UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?", (now, h))
+        store.best_effort("UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?", (now, h))  # a full disk must not fail the read
     return row
 
 

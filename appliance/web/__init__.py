@@ -113,6 +113,11 @@ def build_app(config):
 
     @app.errorhandler(Exception)
     def crash(e):
+        from appliance.web import storage
+
+        failed = storage.error_response(appliance, e)  # a full disk or a damaged file says so
+        if failed is not None:
+            return failed
         log.exception("unhandled error on %s %s", request.method, request.path)
         msg = i18n.gettext("Something went wrong on the appliance. The staff have been told; please try again.")
         if request.path.startswith("/api/"):

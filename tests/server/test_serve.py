@@ -140,3 +140,34 @@ def _zeroconf_round_trip(tmp_path):
         server.stop()
         browser.cancel()
         zc.close()
+
+
+def test_a_damaged_store_at_start_serves_the_sealed_page_saying_so(tmp_path):
+    """`yishi serve --passphrase-file` on a damaged file: no "Worker failed to boot" traceback,
+    but a sealed appliance whose page (and log) names the file and what to do."""
+    d = str(tmp_path / "data")
+    make_store(d)[0].close()
+    db = os.path.join(d, "yishi.db")
+    for suffix in ("-wal", "-shm"):
+        if os.path.exists(db + suffix):
+            os.unlink(db + suffix)
+    with open(db, "r+b") as f:
+        f.seek(64)
+        f.write(os.urandom(512))
+    pf = str(tmp_path / "passphrase")
+    with open(pf, "w") as f:
+        f.write(PASSPHRASE + "\n")
+    server = start_server(d, pf)
+    try:
+        c = httpx.Client(base_url=server.url, headers={"Origin": server.url}, verify=False)
+        assert c.get("/healthz").json()["sealed"] is True
+        r = c.get("/")
+        assert r.status_code == 503 and db in r.text and "口令正确" in r.text
+        r = c.post("/unlock", data={"passphrase": PASSPHRASE})  # trying again says the same, clearly
+        assert r.status_code == 500 and db in r.text
+    finally:
+        server.stop()
+    with open(os.path.join(d, "server.log"), encoding="utf-8", errors="replace") as f:
+        log = f.read()
+    assert "Traceback" not in log and "Worker failed to boot" not in log
+    assert "unlock refused" in log and db in log

@@ -72,3 +72,77 @@ def test_repeated_wrong_passphrases_are_slowed_down(sealed_app):
     assert sealed_app.extensions["yishi"].sealed
     sealed_app.extensions["yishi"].unlock_blocked_until = 0  # the wait is over
     assert c.post("/unlock", data={"passphrase": PASSPHRASE}).status_code == 302
+
+
+def _damage_header(data_dir):
+    path = os.path.join(data_dir, "yishi.db")
+    for suffix in ("-wal", "-shm"):
+        if os.path.exists(path + suffix):
+            os.unlink(path + suffix)
+    with open(path, "r+b") as f:
+        f.seek(100)
+        f.write(os.urandom(200))
+    return path
+
+
+def test_unlocking_a_damaged_store_in_the_browser_names_the_file(sealed_app, data_dir):
+    path = _damage_header(data_dir)
+    r = sealed_app.test_client().post("/unlock", data={"passphrase": PASSPHRASE})
+    page = r.get_data(as_text=True)
+    assert r.status_code == 500 and "口令正确" in page and path in page and "USB 备份" in page
+    assert sealed_app.extensions["yishi"].sealed
+
+
+def test_a_missing_store_beside_the_keyring_is_not_replaced_by_an_empty_one(sealed_app, data_dir):
+    """A data partition that did not mount: unlocking must not start an empty committee."""
+    path = os.path.join(data_dir, "yishi.db")
+    for suffix in ("", "-wal", "-shm"):
+        os.unlink(path + suffix) if os.path.exists(path + suffix) else None
+    r = sealed_app.test_client().post("/unlock", data={"passphrase": PASSPHRASE})
+    page = r.get_data(as_text=True)
+    assert r.status_code == 500 and path in page and "未挂载" in page and "未新建任何文件" in page
+    assert sealed_app.extensions["yishi"].sealed and not os.path.exists(path)
+
+
+def test_a_store_refused_at_start_leaves_the_appliance_sealed_and_says_why(data_dir):
+    path = os.path.join(data_dir, "yishi.db")
+    open(path, "wb").close()  # empty
+    app = create_app(app_config(data_dir))  # with the passphrase, as `yishi serve --passphrase-file`
+    try:
+        assert app.extensions["yishi"].sealed
+        r = app.test_client().get("/")
+        page = r.get_data(as_text=True)
+        assert r.status_code == 503 and path in page and "不存在或为空" in page
+        assert os.path.getsize(path) == 0
+    finally:
+        app.extensions["yishi"].close()
+
+
+def test_a_damaged_keyring_is_not_called_a_wrong_passphrase(sealed_app, data_dir):
+    import base64
+    import json
+
+    ring = os.path.join(data_dir, "keyring.json")
+    with open(ring) as f:
+        doc = json.load(f)
+    wrapped = bytearray(base64.b64decode(doc["slots"][0]["wrapped"]))
+    wrapped[3] ^= 0x10  # one changed byte
+    doc["slots"][0]["wrapped"] = base64.b64encode(bytes(wrapped)).decode()
+    with open(ring, "w") as f:
+        json.dump(doc, f)
+    c = sealed_app.test_client()
+    assert c.get("/").status_code == 503  # the sealed page itself still renders
+    r = c.post("/unlock", data={"passphrase": PASSPHRASE})
+    page = r.get_data(as_text=True)
+    assert r.status_code == 500 and "已损坏" in page and "这不是口令错误" in page and ring in page
+    assert "口令错误。系统仍处于封存状态" not in page
+    assert sealed_app.extensions["yishi"].failed_unlocks == 0  # not counted as a guess
+
+
+def test_a_garbled_keyring_still_shows_the_sealed_page(sealed_app, data_dir):
+    with open(os.path.join(data_dir, "keyring.json"), "w") as f:
+        f.write('{"version": 1, "slots": [{"kind": "passphrase", "nonce": 5}]}')
+    c = sealed_app.test_client()
+    assert c.get("/").status_code == 503
+    r = c.post("/unlock", data={"passphrase": PASSPHRASE})
+    assert r.status_code == 500 and "'nonce' is missing or not text" in r.get_data(as_text=True)
