@@ -120,8 +120,10 @@
           localStorage.setItem("yishi-ballot-" + openPoll.id, JSON.stringify(b));
         }
         $("ballot-status").textContent = e.status ? e.message : L.network;
-        $("submit-ballot").disabled = !!e.status && e.code !== "bad_field" && e.code !== "tracker_taken";
-        if (!e.status) { $("submit-ballot").disabled = false; }
+        // Nothing was counted and the same ballot id goes again: no answer at all, a failure on
+        // the appliance (5xx: a full disk, a restarting worker), throttling, or the two above.
+        var retry = !e.status || e.status >= 500 || e.status === 429 || e.code === "bad_field" || e.code === "tracker_taken";
+        $("submit-ballot").disabled = !retry;
       });
   });
   $("signin-meeting").addEventListener("click", function () {
