@@ -1,8 +1,8 @@
 """Storing, replacing, granting and streaming documents.
 
 A PDF is stored without active content (files.clean_pdf: as uploaded if it had none and is
-well-formed, else as qpdf rewrote it), and what was taken out is noted in the audit log; its search text follows from a text job (text_jobs). Images are
-stored as uploaded.
+well-formed, else as qpdf rewrote it), and what was taken out is noted in the audit log; its
+search text follows from a text job (text_jobs). Images are stored as uploaded.
 """
 
 import hashlib
@@ -56,7 +56,7 @@ def _hashes(uploaded, stored):
     """The audit's hashes: of what is stored, and of what was uploaded when that differs (a PDF
     qpdf rewrote), so a sender's own checksum can still be found."""
     out = {"sha256": hashlib.sha256(stored).hexdigest()}
-    if stored is not uploaded:
+    if stored != uploaded:
         out["uploaded_sha256"] = hashlib.sha256(uploaded).hexdigest()
     return out
 
@@ -116,7 +116,8 @@ def replace(store, actor_id, document_id, filename, data, note="", max_bytes=fil
 
 def text(store, document_id, wait=0.0):
     """The current version's search text ('' while it is still being read), waiting up to `wait`
-    seconds for it: for a caller that needs the text now, e.g. to split a draft into paragraphs."""
+    seconds for this process's worker: for a caller that needs the text now, e.g. to split a
+    draft into paragraphs. (Where no worker runs, as in a command-line tool, it does not wait.)"""
     vid = store.scalar("SELECT current_version FROM documents WHERE id = ?", (document_id,))
     if vid is None:
         raise NotFound("no_document", _l("No such document."))
