@@ -9,6 +9,7 @@ import html
 import logging
 import os
 import threading
+from urllib.parse import urlsplit
 
 from gunicorn.app.base import BaseApplication
 
@@ -44,6 +45,21 @@ CAPTIVE_PROBES = {
 }
 
 
+def _https_base(environ, data_dir, https_port):
+    """Where the redirect points: the configured public URL, else the address this connection
+    came in on. Never the Host header, which whoever sends the request writes."""
+    public = Settings.load(data_dir).public_url
+    if public:
+        parts = urlsplit(public)
+        if parts.scheme == "https" and parts.hostname:
+            return f"https://{parts.netloc}"
+    sock = environ.get("werkzeug.socket")
+    address = sock.getsockname()[0] if sock is not None else environ.get("SERVER_NAME", "127.0.0.1")
+    if ":" in address:
+        address = f"[{address}]"
+    return f"https://{address}" + ("" if https_port == 443 else f":{https_port}")
+
+
 def redirect_app(data_dir, https_port):
     """The plain-HTTP side: captive-portal probes, the CA certificate, how to trust it, and a
     redirect for all else."""
@@ -54,8 +70,7 @@ def redirect_app(data_dir, https_port):
             status, body, ctype = CAPTIVE_PROBES[path]
             start_response(status, [("Content-Type", ctype), ("Cache-Control", "no-store")])
             return [body]
-        host = environ.get("HTTP_HOST", "yishi.lan").split(":")[0]
-        https = f"https://{host}" + ("" if https_port == 443 else f":{https_port}")
+        https = _https_base(environ, data_dir, https_port)
         if path == "/ca.crt":
             with open(tls.paths(data_dir)["ca_crt"], "rb") as f:
                 body = f.read()

@@ -185,6 +185,7 @@ class RawHTTP:
 
     def _head(self, method, path, body):
         h = f"{method} {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
+        h += f"Origin: https://{self.host}:{self.port}\r\n"
         if self.cookie:
             h += f"Cookie: {self.cookie}\r\n"
         if body is not None:
@@ -271,7 +272,7 @@ def cookie_header(client):
 class Tablet:
     def __init__(self, url, ctx, seat, client=None):
         self.seat = seat
-        self.client = client or httpx.AsyncClient(base_url=url, verify=ctx, http2=False,
+        self.client = client or httpx.AsyncClient(base_url=url, headers={"Origin": url}, verify=ctx, http2=False,
                                         timeout=httpx.Timeout(60.0, connect=30.0),
                                         limits=httpx.Limits(max_connections=8, max_keepalive_connections=4))
         self.url, self.ctx = url, ctx
@@ -424,7 +425,7 @@ class Run:
 
 
 async def login(url, ctx, username, password):
-    c = httpx.AsyncClient(base_url=url, verify=ctx, timeout=60.0, limits=httpx.Limits(max_connections=16))
+    c = httpx.AsyncClient(base_url=url, headers={"Origin": url}, verify=ctx, timeout=60.0, limits=httpx.Limits(max_connections=16))
     r = await c.post("/api/v1/login", json={"username": username, "password": password})
     r.raise_for_status()
     return c

@@ -23,6 +23,23 @@ PASSPHRASE = "correct horse battery staple"
 YISHI = os.path.join(os.path.dirname(sys.executable), "yishi")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _same_origin_test_clients():
+    """Flask's test client is our own page as far as the Origin check goes (a browser sends
+    Origin on every POST; tests of the check itself set it, or remove it, explicitly)."""
+    from flask.testing import FlaskClient
+
+    original = FlaskClient.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        self.environ_base.setdefault("HTTP_ORIGIN", "http://localhost")
+
+    FlaskClient.__init__ = init
+    yield
+    FlaskClient.__init__ = original
+
+
 def need(tool):
     path = shutil.which(tool)
     if path is None:

@@ -11,7 +11,7 @@ from appliance.i18n import lazy_gettext as _l
 from appliance.store import audit
 from appliance.web import auth
 from appliance.web.auth import page_login_required
-from appliance.web.core import HOME_LINKS, _safe_next
+from appliance.web.core import HOME_LINKS, safe_next
 
 bp = Blueprint("devices", __name__)
 
@@ -48,7 +48,7 @@ def signin_page():
         except UserError as e:
             error = e.message
         else:
-            resp = redirect(_safe_next(request.args.get("next")))
+            resp = redirect(safe_next(request.args.get("next")))
             auth.set_cookie(resp, auth.SESSION_COOKIE, sid)
             return resp
     choices = signin.choosable(st, g.device)
@@ -68,7 +68,7 @@ def login():
         except UserError as e:
             error = e.message
         else:
-            resp = redirect(_safe_next(request.args.get("next")))
+            resp = redirect(safe_next(request.args.get("next")))
             auth.set_cookie(resp, auth.SESSION_COOKIE, sid)
             return resp
     return render_template("devices/login.html", username=username, error=error), (401 if error else 200)

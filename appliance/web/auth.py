@@ -6,11 +6,11 @@ A revoked device or an ended session is out at its very next request.
 """
 
 import functools
-from urllib.parse import urlsplit
-
 from flask import abort, current_app, g, redirect, request, url_for
 
 from appliance.devices import pairing, people, sessions
+from appliance.errors import Forbidden
+from appliance.i18n import lazy_gettext as _l
 
 DEVICE_COOKIE = "yishi_device"
 SESSION_COOKIE = "yishi_session"
@@ -63,13 +63,22 @@ def load_identity():
             g.session, g.person = row, person
 
 
+def appliance_origin():
+    """The one origin this appliance's pages are served from, as a browser names it."""
+    scheme = "https" if appliance().config.secure_cookies else request.scheme
+    return f"{scheme}://{request.host}"
+
+
 def check_origin():
-    """Refuse state-changing requests from another site (CSRF), on top of SameSite=Strict."""
+    """Refuse state-changing requests from anywhere but our own pages (CSRF), on top of
+    SameSite=Strict: the exact origin, scheme and port included. Every browser sends Origin on
+    a POST (fetch and forms alike); a script must send it too. `null` (sandboxed frames, file:
+    pages, some redirects) and a missing Origin are refused, as is plain http:// for the same host.
+    """
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return
-    origin = request.headers.get("Origin")
-    if origin and origin != "null" and urlsplit(origin).netloc != request.host:
-        abort(403)
+    if request.headers.get("Origin") != appliance_origin():
+        raise Forbidden("bad_origin", _l("This request did not come from the appliance's own pages. Reload the page and try again."))
 
 
 def page_login_required(*roles):

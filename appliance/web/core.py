@@ -1,6 +1,7 @@
 """Pages that belong to no one area: health, sealed/unlock, language, CA certificate, home."""
 
 import os
+from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, send_file, url_for
 
@@ -45,14 +46,14 @@ def set_language(code):
 
     if code not in LOCALES:
         abort(404)
-    resp = redirect(_safe_next(request.args.get("next")))
+    resp = redirect(safe_next(request.args.get("next")))
     resp.set_cookie("lang", code, max_age=auth.TEN_YEARS, samesite="Strict", secure=auth.appliance().config.secure_cookies)
     return resp
 
 
 @bp.get("/large/<int:on>")
 def set_large_type(on):
-    resp = redirect(_safe_next(request.args.get("next")))
+    resp = redirect(safe_next(request.args.get("next")))
     resp.set_cookie("large", "1" if on else "0", max_age=auth.TEN_YEARS, samesite="Strict", secure=auth.appliance().config.secure_cookies)
     return resp
 
@@ -86,7 +87,17 @@ def home_links(person):
     return [(ep, label) for roles, ep, label in HOME_LINKS if roles is None or person.has(*roles)]
 
 
-def _safe_next(target):
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("core.home")
+def safe_next(target):
+    """A `next=` target that stays on this appliance: a path of ours, or home.
+
+    Browsers drop tabs and newlines from a URL and read a backslash as a slash, so
+    `/%09/evil.example` is `//evil.example` to them: anything with those is refused."""
+    home = url_for("core.home")
+    if not isinstance(target, str) or not target.startswith("/"):
+        return home
+    if any(ch.isspace() or not ch.isprintable() or ch == "\\" for ch in target):
+        return home
+    parts = urlsplit(target)
+    if target.startswith("//") or parts.scheme or parts.netloc:
+        return home
+    return target

@@ -36,8 +36,8 @@ def expected_line(yes, no, abstain, not_voted, needed):
 
 @pytest.fixture
 def api(demo_server):
-    with httpx.Client(base_url=demo_server.url, verify=False, timeout=30) as admin, \
-         httpx.Client(base_url=demo_server.url, verify=False, timeout=30) as sec:
+    with httpx.Client(base_url=demo_server.url, headers={"Origin": demo_server.url}, verify=False, timeout=30) as admin, \
+         httpx.Client(base_url=demo_server.url, headers={"Origin": demo_server.url}, verify=False, timeout=30) as sec:
         assert admin.post("/api/v1/login", json={"username": "admin", "password": "yishi-admin"}).status_code == 200
         assert sec.post("/api/v1/login", json={"username": "secretary", "password": "yishi-secretary"}).status_code == 200
         yield admin, sec
@@ -46,14 +46,15 @@ def api(demo_server):
 def pair_context(ctx, server, admin, name, pin):
     """Pair a browser context as a tablet through the API (the UI flow has its own test) and sign in."""
     token = admin.post("/api/v1/admin/invites").json()["url"].split("#t=")[1]
-    r = ctx.request.post(server.url + "/api/v1/pair/start", data={"token": token, "device_name": f"座位 {name}"})
+    r = ctx.request.post(server.url + "/api/v1/pair/start", data={"token": token, "device_name": f"座位 {name}"},
+                         headers={"Origin": server.url})
     code = r.json()["short_code"]
     req = next(p for p in admin.get("/api/v1/admin/pairing").json()["requests"] if p["short_code"] == code)
     admin.post(f"/api/v1/admin/pairing/{req['id']}/approve", json={})
     assert ctx.request.get(server.url + "/api/v1/pair/status").json()["status"] == "approved"
     people = ctx.request.get(server.url + "/api/v1/signin/people").json()["people"]
     pid = next(p["id"] for p in people if p["name"] == name)
-    assert ctx.request.post(server.url + "/api/v1/signin", data={"person_id": pid, "pin": pin}).ok
+    assert ctx.request.post(server.url + "/api/v1/signin", data={"person_id": pid, "pin": pin}, headers={"Origin": server.url}).ok
 
 
 def test_a_whole_meeting(demo_server, api, new_context):

@@ -48,7 +48,7 @@ def login(new_context, server, username, password, **kw):
 
 
 def api_login(server, username, password):
-    c = httpx.Client(base_url=server.url, verify=False, timeout=10)
+    c = httpx.Client(base_url=server.url, headers={"Origin": server.url}, verify=False, timeout=10)
     assert c.post("/api/v1/login", json={"username": username, "password": password}).status_code == 200
     return c
 

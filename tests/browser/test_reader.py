@@ -15,8 +15,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.server]
 
 
 def test_replaced_while_reading(demo_server, new_context):
-    with httpx.Client(base_url=demo_server.url, verify=False, timeout=30) as admin, \
-         httpx.Client(base_url=demo_server.url, verify=False, timeout=30) as sec:
+    with httpx.Client(base_url=demo_server.url, headers={"Origin": demo_server.url}, verify=False, timeout=30) as admin, \
+         httpx.Client(base_url=demo_server.url, headers={"Origin": demo_server.url}, verify=False, timeout=30) as sec:
         admin.post("/api/v1/login", json={"username": "admin", "password": "yishi-admin"})
         sec.post("/api/v1/login", json={"username": "secretary", "password": "yishi-secretary"})
         mid = sec.post("/api/v1/meetings", json={"kind": "standing", "title": "阅读测试", "starts_at": "2026-06-29T09:00"}).json()["id"]

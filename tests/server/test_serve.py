@@ -46,7 +46,7 @@ def test_captive_portal_probes_get_their_expected_answers(demo_server):
 
 
 def test_cookies_are_httponly_secure_strict(demo_server):
-    with httpx.Client(base_url=demo_server.url, verify=ca(demo_server)) as admin:
+    with httpx.Client(base_url=demo_server.url, headers={"Origin": demo_server.url}, verify=ca(demo_server)) as admin:
         r = admin.post("/api/v1/login", json={"username": "admin", "password": "yishi-admin"})
         assert r.status_code == 200
         set_cookie = r.headers["set-cookie"].lower()
@@ -54,7 +54,7 @@ def test_cookies_are_httponly_secure_strict(demo_server):
             assert flag in set_cookie
         url = admin.post("/api/v1/admin/invites").json()["url"]
         token = url.split("#t=")[1]
-        with httpx.Client(base_url=demo_server.url, verify=ca(demo_server)) as tablet:
+        with httpx.Client(base_url=demo_server.url, headers={"Origin": demo_server.url}, verify=ca(demo_server)) as tablet:
             start = tablet.post("/api/v1/pair/start", json={"token": token, "device_name": "t1"})
             assert "httponly" in start.headers["set-cookie"].lower()
             code = start.json()["short_code"]
@@ -73,7 +73,7 @@ def test_sealed_server_unlocks_in_the_browser_form(tmp_path):
     make_store(d)[0].close()
     server = start_server(d)
     try:
-        c = httpx.Client(base_url=server.url, verify=False)
+        c = httpx.Client(base_url=server.url, headers={"Origin": server.url}, verify=False)
         assert c.get("/healthz").json()["sealed"] is True
         r = c.get("/")
         assert r.status_code == 503 and 'name="passphrase"' in r.text
