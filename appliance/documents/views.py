@@ -10,7 +10,7 @@ import time
 
 from flask import Blueprint, Response, current_app, g, jsonify, render_template, request
 
-from appliance.documents import library, text_jobs
+from appliance.documents import files, library, text_jobs
 from appliance.web import auth
 from appliance.web.apispec import api_route
 from appliance.web.auth import page_login_required
@@ -107,7 +107,8 @@ def document_info(document_id):
 
 
 @api_route(api, "/documents/<int:document_id>/content", "GET", "The document's bytes (current version, or ?v=N)",
-           response={"type": "string", "format": "binary"})
+           response={"type": "string", "format": "binary"}, media_type=tuple(files.ALLOWED),
+           query={"v": {"type": "integer", "minimum": 1, "maximum": 1_000_000}})
 def document_content(document_id):
     doc, row = library.open_for(auth.store(), g.person, document_id, request.args.get("v", type=int))
     return _content_response(doc, row)

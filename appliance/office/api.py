@@ -204,13 +204,14 @@ def summary_response(cid, fmt):
 
 
 @api_route(bp, "/consultations/<int:cid>/summary.docx", "GET", "The opinion summary sheet (意见汇总表) as DOCX",
-           roles=OFFICE_ROLES, response={"type": "string", "format": "binary"})
+           roles=OFFICE_ROLES, response={"type": "string", "format": "binary"},
+           media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
 def consultation_summary_docx(cid):
     return summary_response(cid, "docx")
 
 
 @api_route(bp, "/consultations/<int:cid>/summary.pdf", "GET", "The opinion summary sheet (意见汇总表) as PDF",
-           roles=OFFICE_ROLES, response={"type": "string", "format": "binary"})
+           roles=OFFICE_ROLES, response={"type": "string", "format": "binary"}, media_type="application/pdf")
 def consultation_summary_pdf(cid):
     return summary_response(cid, "pdf")
 

@@ -206,7 +206,8 @@ def api_route(bp, rule, method, summary, *, roles=None, auth=True, body=None, mu
     `json_body()`); a body that does not match answers 400 naming the field, before the view
     runs. multipart: the same fields may come as multipart/form-data with a `file` part.
     query: {name: schema} of the query parameters, validated the same way (into `g.query`).
-    media_type: what a successful answer is (a document's bytes, a DOCX, an event stream).
+    media_type: what a successful answer is (a document's bytes, a DOCX, an event stream), or
+    a tuple of the types it may be.
     """
     body = _bounded(body) if body else None
     query = {k: _bounded(v) for k, v in (query or {}).items()}
@@ -221,6 +222,7 @@ def api_route(bp, rule, method, summary, *, roles=None, auth=True, body=None, mu
                                           "required": form_required}),
         }
     query_validator = _validator({"type": "object", "properties": query}) if query else None
+    media_types = (media_type,) if isinstance(media_type, str) else tuple(media_type)
 
     def deco(view):
         @functools.wraps(view)
@@ -248,12 +250,12 @@ def api_route(bp, rule, method, summary, *, roles=None, auth=True, body=None, mu
             "responses": {
                 "200": {
                     "description": "OK",
-                    "content": {media_type: {"schema": response or {"type": "object"}}},
+                    "content": {m: {"schema": response or {"type": "object"}} for m in media_types},
                 },
                 "default": {"description": "Error", "content": {"application/json": {"schema": ERROR_SCHEMA}}},
             },
         }
-        if media_type != "application/json":
+        if media_types != ("application/json",):
             # Refusals before the content (not found, not allowed) still answer JSON.
             op["responses"]["200"]["content"]["application/json"] = {"schema": ERROR_SCHEMA}
         if params or query:

@@ -24,7 +24,7 @@ def topics_for(person, args):
 
 
 @api_route(bp, "/events", "GET", "Server-Sent Events for this person (and ?meeting=ID, ?document=ID)",
-           response={"type": "string", "description": "text/event-stream"})
+           response={"type": "string", "description": "one event per line pair"}, media_type="text/event-stream")
 def events():
     topics = topics_for(g.person, request.args)
     b = broadcaster(current_app)
