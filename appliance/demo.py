@@ -1,11 +1,9 @@
-"""`yishi demo`: a demo committee with known PINs, for trying the appliance and for tests.
+"""The demo committee with known PINs, for trying the appliance and for tests (`yishi demo`
+in cli.py creates the store around it).
 
 15 members (seat 1 also chairs), 2 non-voting attendees, a secretary, office staff, a leader
 and an admin. The PINs are printed once; they are for demonstrations only.
 """
-
-import os
-import secrets
 
 from appliance.devices import people
 from appliance.errors import StoreError
@@ -44,49 +42,4 @@ def populate(store, actor="demo"):
     return True
 
 
-def main(args):
-    from appliance.cli import _unlock, cmd_init
-    from appliance.store.keys import Keyring
-
-    if Keyring.load(args.data) is None and not args.key_file:
-        os.makedirs(args.data, mode=0o700, exist_ok=True)
-        if not args.passphrase_file:
-            args.passphrase_file = os.path.join(args.data, DEMO_PASSPHRASE_FILE)
-            if not os.path.exists(args.passphrase_file):
-                fd = os.open(args.passphrase_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-                with os.fdopen(fd, "w") as f:
-                    f.write("demo-" + secrets.token_urlsafe(12) + "\n")
-        for attr in ("room", "ssid", "wifi_passphrase", "public_url"):
-            setattr(args, attr, None)
-        args.secrets_only = False
-        cmd_init(args)
-    elif not args.passphrase_file and not args.key_file:
-        candidate = os.path.join(args.data, DEMO_PASSPHRASE_FILE)
-        if os.path.exists(candidate):
-            args.passphrase_file = candidate
-    store = _unlock(args)
-    try:
-        created = populate(store)
-        extra = []
-        from appliance import demo_hooks
-
-        for hook in demo_hooks.HOOKS:
-            extra.extend(hook(store, created) or [])
-    finally:
-        store.close()
-    if not created:
-        print(f"{args.data}: the demo committee is already there; nothing changed")
-        return 0
-    print("Demo committee created. Demo PINs (shown once, for demonstrations only):")
-    for name, roles, seat, pin, username, password in roster():
-        label = f"seat {seat:2d}" if seat else "       "
-        login = f"  login {username} / {password}" if username else ""
-        print(f"  {label}  {name:6s}  {','.join(roles):18s}  PIN {pin}{login}")
-    for line in extra:
-        print(line)
-    if args.passphrase_file and args.passphrase_file.endswith(DEMO_PASSPHRASE_FILE):
-        print(f"The demo store's passphrase is in {args.passphrase_file}")
-    return 0
-
-
-__all__ = ["main", "populate", "roster", "StoreError"]
+__all__ = ["populate", "roster", "StoreError", "DEMO_PASSPHRASE_FILE"]

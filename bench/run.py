@@ -63,22 +63,18 @@ def machine():
 class Server:
     """`yishi serve` as the systemd unit runs it, on loopback, pinned to one CPU."""
 
-    def __init__(self, data_dir, passphrase_file, cpu, variant=None):
+    def __init__(self, data_dir, passphrase_file, cpu):
         from bench.baselines import free_port
 
         self.data_dir, self.port = data_dir, free_port()
         self.url = f"https://127.0.0.1:{self.port}"
         yishi = [os.path.join(os.path.dirname(sys.executable), "yishi")]
-        if variant:  # the same server with a proposal from bench/proposals applied (bench/variants.py)
-            yishi = [sys.executable, "-m", "bench.variants", variant, "--"]
         self.cmd = [*yishi, "serve", "--data", data_dir, "--host", "127.0.0.1", "--port", str(self.port),
                     "--http-port", str(free_port()), "--passphrase-file", passphrase_file, "--no-zeroconf"]
         self.cpu = cpu
-        self.env = None
-        if variant and "malloc" in variant.split(","):
-            # Proposal for systemd/yishi.service (bench/proposals/yishi-service-malloc.patch): big
-            # allocations (Argon2's 16 MiB) always mmapped and given back, few malloc arenas.
-            self.env = {**os.environ, "MALLOC_MMAP_THRESHOLD_": "131072", "MALLOC_ARENA_MAX": "2"}
+        # As systemd/yishi.service sets them: big allocations (Argon2's 16 MiB) always mmapped
+        # and given back, few malloc arenas.
+        self.env = {**os.environ, "MALLOC_MMAP_THRESHOLD_": "131072", "MALLOC_ARENA_MAX": "2"}
         self.proc = None
 
     def start(self, timeout=60):
@@ -126,14 +122,14 @@ def loadgen(args_list, cpu, timeout):
     return json.loads(p.stdout)
 
 
-def run_committee(work, n, opts, pdf=None, sha=None, size=0, profile=False, variant=None):
+def run_committee(work, n, opts, pdf=None, sha=None, size=0, profile=False):
     from bench import committee
 
-    data = os.path.join(work, f"data-{n}" + (f"-{variant}" if variant else "") + ("-profile" if profile else ""))
+    data = os.path.join(work, f"data-{n}" + ("-profile" if profile else ""))
     t0 = time.perf_counter()
     pf = committee.build(data, n)
     built = time.perf_counter() - t0
-    server = Server(data, pf, opts.server_cpu, variant)
+    server = Server(data, pf, opts.server_cpu)
     startup = server.start()
     idle = server.rss_mb()
     try:
@@ -163,8 +159,6 @@ def main(argv=None):
     p.add_argument("--out", default=os.path.join(HERE, "out"))
     p.add_argument("--chart", default=os.path.join(HERE, "latency-vs-n.png"))
     p.add_argument("--keep", action="store_true", help="keep the temporary data folders")
-    p.add_argument("--variant", default="writelock,groupcommit,argon2slots,coalesce,tlscache,malloc",
-                   help="also run the largest N with these proposals applied (bench/variants.py); '' for none")
     opts = p.parse_args(argv)
     ns = [int(x) for x in opts.tablets.split(",") if x]
     avail = cpus()
@@ -221,16 +215,6 @@ def main(argv=None):
             except Exception as e:  # one broken run is a finding, not the end of the benchmark
                 out = {"phases": {}, "errors": {"run": 1}, "error_samples": [str(e)[-1500:]], "startup_s": None, "rss_idle_mb": None}
             results["runs"][str(n)] = out
-            save(results, opts.out)
-            say("  " + one_line(out))
-        if opts.variant:
-            n = max(ns)
-            say(f"N = {n} with the proposals applied: {opts.variant}")
-            try:
-                out = run_committee(work, n, opts, variant=opts.variant)
-            except Exception as e:
-                out = {"phases": {}, "errors": {"run": 1}, "error_samples": [str(e)[-1500:]], "startup_s": None, "rss_idle_mb": None}
-            results.setdefault("variants", {})[f"{n}+{opts.variant}"] = out
             save(results, opts.out)
             say("  " + one_line(out))
         # The disk's fsync rate drifts; measure it again at the end to bracket the run.
