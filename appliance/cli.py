@@ -73,6 +73,9 @@ def cmd_init(args):
         print(f"secrets ready in {args.data} (TLS, Wi-Fi); the store is created later with `yishi init --data {args.data}`")
         return 0
     if Keyring.load(args.data) is not None:
+        from appliance.store.db import require_store
+
+        require_store(args.data)  # a keyring without its store is a problem to name, not "done"
         print(f"{args.data}: already initialised (keyring.json exists); nothing changed")
         return 0
     passphrase = _read_passphrase(args, confirm=True)

@@ -164,5 +164,6 @@ def test_a_missing_store_is_refused_not_recreated(data_dir, pfile):
     r = run("audit", "verify", "--data", data_dir, "--passphrase-file", pfile)
     assert r.returncode == 2 and db in r.stderr and "did not mount" in r.stderr, r.stderr + r.stdout
     assert not os.path.exists(db)
-    r = run("init", "--data", data_dir, "--passphrase-file", pfile)  # init does not make one either
+    r = run("init", "--data", data_dir, "--passphrase-file", pfile)  # init neither makes one nor says "done"
+    assert r.returncode == 2 and db in r.stderr and "already initialised" not in r.stdout
     assert not os.path.exists(db)

@@ -335,13 +335,19 @@ def check_writable(data_dir):
         raise StoreError(f"{data_dir}: the data folder is not writable ({e.strerror})") from e
 
 
+def require_store(data_dir):
+    """The store's path; StoreMissing when the file is not there or is empty."""
+    path = os.path.join(data_dir, DB_FILE)
+    if not (os.path.isfile(path) and os.path.getsize(path) > 0):
+        raise _missing(path)
+    return path
+
+
 def open_store(data_dir, key, upto=None, create=False):
     """Open and migrate the store in `data_dir` with the raw data key. Only `create=True`
     (`yishi init`) may make a new file; a missing or empty one is refused otherwise."""
     check_writable(data_dir)
-    path = os.path.join(data_dir, DB_FILE)
-    if not create and not (os.path.isfile(path) and os.path.getsize(path) > 0):
-        raise _missing(path)
+    path = os.path.join(data_dir, DB_FILE) if create else require_store(data_dir)
     if create:
         _connect(path, key, create=True).close()
     store = Store(path, key)
