@@ -77,6 +77,10 @@ def test_a_full_disk_is_named_reads_go_on_and_the_same_ballot_counts_once_there_
         with st.write() as db:
             db.execute("UPDATE devices SET last_seen_at = last_seen_at - 120")
             db.execute("UPDATE sessions SET last_seen_at = last_seen_at - 120")
+        # A 24 MB disk is nearly full from the start: the admin is warned before anything fails.
+        page = admin.get("/admin/devices").get_data(as_text=True)
+        assert "storage-low" in page and "仅剩" in page and d in page
+        assert 'id="storage-notice"' not in sec.get(f"/meetings/{mid}/console").get_data(as_text=True)
         st.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # so the next COMMIT must grow the WAL
         filler = fill(small_disk)
 
@@ -113,19 +117,25 @@ def test_a_full_disk_is_named_reads_go_on_and_the_same_ballot_counts_once_there_
 
 
 def damage_page_of_audit_log(d):
-    """A store whose audit log spans many pages, with one page in the middle of it damaged."""
-    st, _ = make_store(d)
-    demo.populate(st)
-    before = st.scalar("PRAGMA page_count")
+    """A store whose audit log spans many pages, with one page in the middle of it damaged: an
+    overflow page of one long entry, so only a request that reads that entry meets it."""
     from appliance.store import audit
 
+    st, _ = make_store(d)
+    demo.populate(st)
     with st.write() as db:
-        for i in range(1500):
-            audit.record(db, "test", "document.read", {"document": i, "note": "阅" * 300})
-    after = st.scalar("PRAGMA page_count")
+        for i in range(700):
+            audit.record(db, "test", "document.read", {"document": i, "note": "阅" * 100})
+    before = st.scalar("PRAGMA page_count")
+    with st.write() as db:  # its overflow pages are the first ones this transaction adds
+        audit.record(db, "test", "document.read", {"note": "长" * 12000})
+    assert st.scalar("PRAGMA page_count") >= before + 8
+    with st.write() as db:
+        for i in range(700):
+            audit.record(db, "test", "document.read", {"document": i, "note": "阅" * 100})
     st.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     st.close()
-    page = (before + after) // 2
+    page = before + 3
     with open(os.path.join(d, "yishi.db"), "r+b") as f:
         f.seek((page - 1) * 4096 + 1000)
         f.write(os.urandom(64))
