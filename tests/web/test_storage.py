@@ -1,7 +1,8 @@
 """The store's disk failing under a running appliance: a full disk, a damaged page.
 
-Real failures, not mocks: the full disk is a small tmpfs mounted as the data folder (this needs
-root, as CI has), the damaged page is bytes changed in the encrypted file.
+Real failures, not mocks: the full disk is a small tmpfs mounted as the data folder (root: CI
+has it; a developer machine without it skips), the damaged page is bytes changed in the
+encrypted file.
 """
 
 import os
@@ -17,16 +18,17 @@ from appliance.meetings import core, polls
 from tests.conftest import app_config, make_store
 from tests.devices.helpers import admin_client, pair_tablet, sign_in
 from tests.meetings.helpers import ballot, secretary
+from tests.provisioning.conftest import need  # skip on a developer machine, fail under CI
 
 
 @pytest.fixture
 def small_disk(tmp_path):
     """A 24 MB tmpfs: room for the demo store, and a disk that really fills up."""
+    need(os.geteuid() == 0, "the full-disk test mounts a tmpfs: it needs root, as CI has")
     mnt = tmp_path / "disk"
     mnt.mkdir()
     r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=24m,mode=0700", "tmpfs", str(mnt)], capture_output=True, text=True)
-    if r.returncode != 0:
-        pytest.fail(f"cannot mount a tmpfs for the full-disk test (run as root, as CI does): {r.stderr.strip()}")
+    need(r.returncode == 0, f"cannot mount a tmpfs for the full-disk test: {r.stderr.strip()}")
     yield str(mnt)
     if subprocess.run(["umount", str(mnt)], capture_output=True).returncode != 0:
         subprocess.run(["umount", "-l", str(mnt)], check=False)
