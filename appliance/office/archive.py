@@ -7,6 +7,11 @@ between Chinese characters that PDF extraction leaves behind) and indexed twice:
 for terms of three or more characters, and a bigram index for the one- and two-character
 words Chinese is full of (预算, 人大).
 
+A PDF's text is read after its upload has answered (documents.text_jobs), so an item is often
+filed before its document's text exists: the filing indexes what there is (title, number, the
+filed note or paragraphs), and the body follows, when the text arrives, in the transaction that
+stores it (`_text_arrived`). An entry indexes the text of its document's current version.
+
 The index holds only what every reader of the document may see. What only some of them may see
 (the remarks on a circulation's receipts) stays in its own rows and is searched there under
 the rule of appliance/office/access.py, the same rule the pages and the API show it by.
@@ -16,7 +21,7 @@ import re
 import time
 import unicodedata
 
-from appliance.documents import library
+from appliance.documents import library, text_jobs
 from appliance.errors import NotFound, UserError
 from appliance.i18n import lazy_gettext as _l
 from appliance.office import OFFICE_ROLES, access
@@ -58,16 +63,13 @@ def grams(text):
 
 def file(db, actor, kind, source_id, document_id, title, body="", category="", number="", year=None,
          retention_years="default", now=None):
-    """File one item inside the caller's write transaction; filing twice is a no-op."""
+    """File one item inside the caller's write transaction; filing twice is a no-op. `body` is
+    what the item adds to its document's text; it must be what `_SOURCE_TEXT` reads again for
+    its kind, which indexes the entry anew when the document's text arrives."""
     assert db.in_transaction, "archive.file must run inside store.write()"
     now = time.time() if now is None else now
     if retention_years == "default":
         retention_years = RETENTION[kind]
-    doc_text = db.execute(
-        "SELECT v.text FROM documents d JOIN document_versions v ON v.id = d.current_version WHERE d.id = ?",
-        (document_id,),
-    ).fetchone()
-    full = normalise(" ".join(filter(None, [body, doc_text[0] if doc_text else ""])))
     cur = db.execute(
         "INSERT OR IGNORE INTO archive_entries (kind, source_id, document_id, title, number, category, year, "
         "archived_at, archived_by, retention_years) VALUES (?,?,?,?,?,?,?,?,?,?)",
@@ -77,12 +79,51 @@ def file(db, actor, kind, source_id, document_id, title, body="", category="", n
     if cur.rowcount != 1:
         return None
     entry_id = cur.lastrowid
+    doc_text = db.execute(
+        "SELECT v.text FROM documents d JOIN document_versions v ON v.id = d.current_version WHERE d.id = ?",
+        (document_id,),
+    ).fetchone()
+    _index(db, entry_id, title, number, body, doc_text[0] if doc_text else "")
+    audit.record(db, actor if actor else "system", "archive.file", {"entry": entry_id, "kind": kind, "source": source_id}, now)
+    return entry_id
+
+
+def _index(db, entry_id, title, number, body, doc_text):
+    """(Re)write the entry's rows in both indexes: its title and number, then body + doc_text."""
+    full = normalise(" ".join(filter(None, [body, doc_text])))
+    db.execute("DELETE FROM archive_fts WHERE rowid = ?", (entry_id,))
+    db.execute("DELETE FROM archive_grams WHERE rowid = ?", (entry_id,))
     db.execute("INSERT INTO archive_fts (rowid, title, number, body) VALUES (?,?,?,?)",
                (entry_id, normalise(title), normalise(number or ""), full))
     db.execute("INSERT INTO archive_grams (rowid, grams) VALUES (?, ?)",
-               (entry_id, grams(normalise(f"{title} {number} ") ) + " " + grams(full)))
-    audit.record(db, actor if actor else "system", "archive.file", {"entry": entry_id, "kind": kind, "source": source_id}, now)
-    return entry_id
+               (entry_id, grams(normalise(f"{title} {number} ")) + " " + grams(full)))
+
+
+# What each kind's filing passes to file() as `body`, read again from where it came from
+# (circulation.close: the circulation's note; consultation._file_summary: the paragraphs).
+# The other kinds file the document alone. tests/office files a circulation and a draft before
+# their document's text is read and finds them by both afterwards.
+_SOURCE_TEXT = {
+    "circulation": lambda db, source_id: [r[0] for r in db.execute(
+        "SELECT note FROM circulations WHERE id = ?", (source_id,))],
+    "consultation": lambda db, source_id: [r[0] for r in db.execute(
+        "SELECT text FROM consultation_paragraphs WHERE consultation_id = ? ORDER BY number", (source_id,))],
+}
+
+
+@text_jobs.on_text
+def _text_arrived(db, document_id, version_id, text):
+    """A document's text was read: its entries are indexed again with it. Runs on the text
+    worker's thread, in the worker's own write transaction that stores the text (`db`), so an
+    entry filed before the text is never left without it, whichever commits first."""
+    current = db.execute("SELECT current_version FROM documents WHERE id = ?", (document_id,)).fetchone()
+    if current is None or current[0] != version_id:
+        return  # the text of a version since replaced: the entries index the current one
+    for e in db.execute("SELECT id, kind, source_id, title, number FROM archive_entries WHERE document_id = ?",
+                        (document_id,)).fetchall():
+        source = _SOURCE_TEXT.get(e["kind"])
+        body = " ".join(filter(None, source(db, e["source_id"]))) if source else ""
+        _index(db, e["id"], e["title"], e["number"], body, text)
 
 
 def file_document(store, person, title, filename, data, category="", year=None, retention_years="default",

@@ -7,19 +7,26 @@ record the drafter's response to each (adopted / partly / not adopted, with the 
 who has not responded, export the sheet, and reissue the draft as a new version.
 """
 
+import logging
 import re
 import time
 
-from appliance.documents import library
+from appliance.documents import files, library
 from appliance.errors import Conflict, Forbidden, NotFound, UserError
 from appliance.i18n import lazy_gettext as _l
 from appliance.office import OFFICE_ROLES, access, archive, export
 from appliance.office.common import clean_text, notify, parse_deadline, publish, resolve_recipients
 from appliance.store import audit
 
+log = logging.getLogger("yishi.office")
+
 MAX_TEXT = 100_000
 MAX_PARAGRAPHS = 500
 MAX_COMMENT = 5000
+# A draft from a PDF is published with its paragraphs, so publishing waits for the PDF's text
+# (an upload elsewhere does not: its text follows). Drafts are rare and the staff expect to see
+# the paragraphs at once; the wait is as long as pdftotext itself may take, plus a margin.
+PDF_TEXT_WAIT = files.TEXT_LIMITS.wall + 10
 DISPOSITIONS = {
     "adopted": _l("Adopted"),
     "partly": _l("Partly adopted"),
@@ -60,9 +67,10 @@ def _insert(store, person, title, deadline, recipients=(), groups=(), text=None,
     document_id = None
     if data is not None:
         document_id = library.create(store, person.id, title, filename, data, now=now)
-        text = store.scalar("SELECT v.text FROM documents d JOIN document_versions v ON v.id = d.current_version "
-                            "WHERE d.id = ?", (document_id,))
+        text = library.text(store, document_id, wait=PDF_TEXT_WAIT)
         if not (text or "").strip():
+            if library.text_state(store, document_id) == "pending":
+                log.warning("draft PDF (document %s): its text was not read within %d s", document_id, PDF_TEXT_WAIT)
             raise UserError("no_text", _l("No text could be read from this file. Paste the text instead."), field="text")
     if not isinstance(text, str) or not text.strip():
         raise UserError("missing_field", _l("Paste the draft's text or choose its PDF."), field="text")
@@ -228,7 +236,8 @@ def _file_summary(store, person, c, status, now):
                          (status, now, doc_id, c["id"]))
         if cur.rowcount != 1:
             raise Conflict("consultation_closed", _l("Comments on this draft are closed."))
-        text = " ".join(r[0] for r in db.execute("SELECT text FROM consultation_paragraphs WHERE consultation_id = ?", (c["id"],)))
+        text = " ".join(r[0] for r in db.execute("SELECT text FROM consultation_paragraphs WHERE consultation_id = ? "
+                                                 "ORDER BY number", (c["id"],)))
         archive.file(db, person.id, "consultation", c["id"], doc_id, doc_title, body=text, category="consultation", now=now)
         audit.record(db, person.id, f"consultation.{status}", {"consultation": c["id"], "summary": doc_id}, now)
     return doc_id

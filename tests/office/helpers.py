@@ -25,6 +25,18 @@ def chinese_pdf(*lines):
     return out.getvalue()
 
 
+def wait_for_text(store, document_id, timeout=60):
+    """Until the text of the document's current version has been read (it follows the upload)."""
+    from appliance.documents import text_jobs
+
+    version = store.scalar("SELECT current_version FROM documents WHERE id = ?", (document_id,))
+    assert text_jobs.wait(store, version, timeout), f"the text of document {document_id} was not read in {timeout} s"
+
+
+def entry_document(app, entry_id):
+    return app.extensions["yishi"].store.scalar("SELECT document_id FROM archive_entries WHERE id = ?", (entry_id,))
+
+
 def file_json(name, data):
     return {"name": name, "data_base64": base64.b64encode(data).decode()}
 

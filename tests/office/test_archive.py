@@ -1,15 +1,95 @@
-"""The archive's Chinese full-text search: 2- and 3+-character words, filters, access control."""
+"""The archive's Chinese full-text search: 2- and 3+-character words, filters, access control,
+and the body of a PDF that follows its filing once the text is read."""
+
+import threading
+
+import pytest
 
 from appliance.devices import people
+from appliance.documents import files, library, text_jobs
 from appliance.office import archive
 from tests.devices.helpers import admin_client
-from tests.office.helpers import chinese_pdf, file_json, member, pid, secretary, staff
+from tests.office.helpers import (chinese_pdf, entry_document, file_json, member, pid, secretary, staff,
+                                  wait_for_text)
 
 
 def _file(office, title, *lines, **extra):
+    """File a PDF and wait until its text is read (the upload answers before it is)."""
     r = office.post("/api/v1/office/archive", json={"title": title, "file": file_json("a.pdf", chinese_pdf(*lines)), **extra})
     assert r.status_code == 201, r.get_json()
-    return r.get_json()["entry"]
+    entry = r.get_json()["entry"]
+    app = office.application
+    wait_for_text(app.extensions["yishi"].store, entry_document(app, entry))
+    return entry
+
+
+def _ids(client, q, **kw):
+    res = client.get("/api/v1/office/archive/search", query_string={"q": q, **kw}).get_json()
+    return [r["id"] for r in res["results"]]
+
+
+@pytest.fixture
+def held_text(monkeypatch):
+    """pdftotext waits until the test sets the returned event (set again at teardown)."""
+    release, real = threading.Event(), files.extract_text
+
+    def held(data, limits=None):
+        release.wait(60)
+        return real(data, limits)
+
+    monkeypatch.setattr(files, "extract_text", held)
+    yield release
+    release.set()
+
+
+def test_a_pdf_filed_before_its_text_is_read_is_found_by_its_body_once_the_text_arrives(demo_app, held_text):
+    office = staff(demo_app)
+    st = demo_app.extensions["yishi"].store
+    r = office.post("/api/v1/office/archive", json={"title": "代表建议办理情况汇报", "category": "收文",
+                                                    "file": file_json("a.pdf", chinese_pdf("关于督办代表建议的专题调研报告"))})
+    assert r.status_code == 201, r.get_json()
+    entry = r.get_json()["entry"]
+    doc = entry_document(demo_app, entry)
+    assert library.text_state(st, doc) == "pending"  # the upload answered before the text existed
+    assert _ids(office, "办理情况") == [entry]  # what the filing knew is found at once
+    assert _ids(office, "专题调研") == [] and _ids(office, "调研") == []
+    held_text.set()
+    wait_for_text(st, doc)
+    assert _ids(office, "专题调研") == [entry]  # trigram
+    assert _ids(office, "调研") == [entry]  # bigram
+    assert _ids(office, "调研", category="收文") == [entry] and _ids(office, "办理情况") == [entry]
+    res = office.get("/api/v1/office/archive/search", query_string={"q": "专题调研"}).get_json()
+    assert "专题调研" in res["results"][0]["excerpt"]
+
+
+def test_a_circulation_closed_before_its_text_is_read_keeps_its_note_in_the_index(demo_app, held_text):
+    office = staff(demo_app)
+    st = demo_app.extensions["yishi"].store
+    r = office.post("/api/v1/office/circulations", json={
+        "title": "关于学习贯彻会议精神的通知", "note": "请于周五前传阅完毕", "recipients": [pid(demo_app, "王建国")],
+        "file": file_json("通知.pdf", chinese_pdf("认真组织专题学习讨论"))})
+    assert r.status_code == 201, r.get_json()
+    circ = r.get_json()["circulation"]
+    assert office.post(f"/api/v1/office/circulations/{circ['id']}/close").status_code == 200
+    entry = _ids(office, "", kind="circulation")
+    assert len(entry) == 1 and _ids(office, "传阅完毕") == entry and _ids(office, "专题学习") == []
+    held_text.set()
+    wait_for_text(st, circ["document_id"])
+    assert _ids(office, "专题学习") == entry and _ids(office, "传阅完毕") == entry  # indexed again, note and all
+    assert _ids(office, "专题学习 传阅") == entry
+
+
+def test_an_entry_indexes_its_current_version_even_when_an_older_one_is_read_last(store):
+    office = people.create(store, "system", "档案员", ["staff"])
+    doc = library.create(store, office.id, "工作要点", "v1.pdf", chinese_pdf("第一稿 开展执法检查"), now=2_000)
+    with store.write() as db:
+        entry = archive.file(db, office.id, "document", doc, doc, "工作要点")
+    # The corrected version's job comes first in the queue: another worker could take it first.
+    library.replace(store, office.id, doc, "v2.pdf", chinese_pdf("第二稿 开展专题询问"), now=1_000)
+    assert text_jobs.run_pending(store) == 2  # no worker here: the second version, then the first
+    found = archive.search(store, office, "专题询问")["results"]
+    assert [r["id"] for r in found] == [entry]
+    assert archive.search(store, office, "执法检查")["total"] == 0
 
 
 def test_words_inside_pdf_text_are_found(demo_app):
@@ -18,8 +98,7 @@ def test_words_inside_pdf_text_are_found(demo_app):
     b = _file(office, "代表建议办理情况", "督办代表建议 人大监督", year=2025)
 
     def ids(q, **kw):
-        res = office.get("/api/v1/office/archive/search", query_string={"q": q, **kw})
-        return [r["id"] for r in res.get_json()["results"]]
+        return _ids(office, q, **kw)
 
     assert ids("预算") == [a]            # two characters: the bigram index
     assert ids("预算调整") == [a]         # four characters: trigram
@@ -69,14 +148,14 @@ def test_classified_documents_are_not_found_without_access(demo_app):
 def test_meetings_with_minutes_are_filed_automatically(demo_app):
     import time
 
-    from appliance.documents import library
-
     st = demo_app.extensions["yishi"].store
     staff_p = people.by_username(st, "staff")
     doc = library.create(st, staff_p.id, "第四次会议纪要", "m.pdf", chinese_pdf("会议纪要 表决通过人事任免办法"))
     with st.write() as db:
         db.execute("INSERT INTO meetings (kind, title, starts_at, membership, status, created_at, minutes_document) "
                    "VALUES ('standing', '第十八届人大常委会第四次会议', ?, 15, 'closed', ?, ?)", (time.time(), time.time(), doc))
+    assert archive.sweep_meetings(st) == 1  # filed whether or not the minutes' text is read yet
+    wait_for_text(st, doc)
     res = archive.search(st, staff_p, "任免办法")
     assert [r["kind"] for r in res["results"]] == ["meeting"]
     assert res["results"][0]["retention_years"] is None  # 永久

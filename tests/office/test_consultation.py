@@ -1,10 +1,14 @@
 """Drafts for comment: comments by paragraph in time order, deadline, dispositions, exports, reissue."""
 
 import io
+import threading
 import time
 
+import pytest
+
+from appliance.documents import files
 from tests.devices.helpers import admin_client
-from tests.office.helpers import member, pid, staff
+from tests.office.helpers import chinese_pdf, file_json, member, pid, staff, wait_for_text
 
 TEXT = "第一条 为了规范常委会会议文件管理，制定本办法。\n第二条 会议文件实行无纸化分发。\n第三条 本办法自印发之日起施行。"
 
@@ -118,3 +122,61 @@ def test_no_comment_and_reissue_with_dispositions(demo_app):
     page = office.get(f"/office/consultations/{new['consultation']['id']}").get_data(as_text=True)
     assert "第 1 稿意见的处理情况" in page and "采纳" in page
     assert office.get("/api/v1/office/archive/search?kind=consultation").get_json()["total"] == 1
+
+
+@pytest.fixture
+def held_text(monkeypatch):
+    """pdftotext starts (`started` is set) and waits until the test sets `release`."""
+    started, release, real = threading.Event(), threading.Event(), files.extract_text
+
+    def held(data, limits=None):
+        started.set()
+        release.wait(60)
+        return real(data, limits)
+
+    monkeypatch.setattr(files, "extract_text", held)
+    yield started, release
+    release.set()
+
+
+def _deadline(days=7):
+    return time.strftime("%Y-%m-%d", time.localtime(time.time() + days * 86400))
+
+
+def test_a_draft_from_a_pdf_is_published_with_its_paragraphs_once_its_text_is_read(demo_app, held_text):
+    from appliance import demo
+
+    started, release = held_text
+    office = staff(demo_app)
+    pdf = chinese_pdf("第一条 为了规范会议文件管理，制定本办法。", "第二条 会议文件实行无纸化分发。")
+    answer = []
+    publish = threading.Thread(target=lambda: answer.append(office.post("/api/v1/office/consultations", json={
+        "title": "会议文件管理办法（征求意见稿）", "deadline": _deadline(), "file": file_json("草案.pdf", pdf),
+        "recipients": [pid(demo_app, demo.MEMBERS[0])]})))
+    publish.start()
+    assert started.wait(60)
+    publish.join(1)
+    assert publish.is_alive() and not answer  # publishing waits for the text instead of refusing the PDF
+    release.set()
+    publish.join(60)
+    r = answer[0]
+    assert r.status_code == 201, r.get_json()
+    assert [p["text"] for p in r.get_json()["paragraphs"]] == [
+        "第一条 为了规范会议文件管理，制定本办法。", "第二条 会议文件实行无纸化分发。"]
+
+
+def test_a_closed_drafts_summary_is_found_by_its_comments_once_its_text_is_read(demo_app, held_text):
+    _, release = held_text
+    office = staff(demo_app)
+    cid = _publish(demo_app, office, seats=(1,))
+    t1 = member(demo_app, admin_client(demo_app), 1)
+    assert t1.post(f"/api/v1/office/consultations/{cid}/comments", json={"paragraph": 2, "body": "涉密文件另行印发"}).status_code == 201
+    summary = office.post(f"/api/v1/office/consultations/{cid}/close").get_json()["summary_document_id"]
+
+    def found(q):
+        return office.get("/api/v1/office/archive/search", query_string={"q": q}).get_json()["total"]
+
+    assert found("为了规范") == 1 and found("另行印发") == 0  # the paragraphs at once, the sheet's text not yet
+    release.set()
+    wait_for_text(demo_app.extensions["yishi"].store, summary)
+    assert found("另行印发") == 1 and found("为了规范") == 1  # the paragraphs stay in the index
