@@ -15,11 +15,11 @@ from appliance.store import audit
 
 CHUNK = 256 * 1024
 READ_ALL_ROLES = ("staff", "secretary", "admin")
-# How long an upload waits for its text when this process has a text worker. Most PDFs' text is
-# in by then, so callers that index it at once (office.archive, office.consultation read
-# document_versions.text right after create) find it; a PDF that takes longer no longer holds
-# the request: its text follows, and `text_jobs.on_text` tells whoever indexes it.
-TEXT_GRACE = 2.0
+# How long an upload waits for its text when this process has a text worker: not at all. The
+# text follows; what indexes it hears of it through `text_jobs.on_text` (office.archive), and a
+# caller that needs it at once waits for it with `text(…, wait=…)` (a draft for comment's
+# paragraphs). Above 0, each upload would be held up to that long for its text.
+TEXT_GRACE = 0.0
 
 
 def _prepare(filename, data, max_bytes):
