@@ -18,6 +18,10 @@ import pytest
 pytestmark = pytest.mark.image
 
 PASSPHRASE = "image test passphrase 议事"
+# Bounds for requests and commands in the emulated guest (Argon2 and SQLCipher under software
+# emulation, perhaps on a busy machine): generous, since they end as soon as the work is done.
+HTTP_TIMEOUT = 300
+DEMO_TIMEOUT = 1800
 
 
 def ballot(choice: str, n: int) -> dict:
@@ -52,7 +56,7 @@ def test_first_boot_made_the_secrets_and_grew_the_data_partition(guest):
 
 
 def test_sealed_page_over_https_then_unlocked_from_the_host(guest, appliance_ca):
-    with httpx.Client(base_url=guest.url, verify=appliance_ca, timeout=60) as c:
+    with httpx.Client(base_url=guest.url, verify=appliance_ca, timeout=HTTP_TIMEOUT) as c:
         assert c.get("/healthz").json()["sealed"] is True
         page = c.get("/")
         assert page.status_code == 503 and "yishi init" in page.text  # no store yet: how to continue
@@ -61,7 +65,7 @@ def test_sealed_page_over_https_then_unlocked_from_the_host(guest, appliance_ca)
         guest.ssh("sudo sh -c 'umask 077; cat > /run/yishi-pass; chown yishi:yishi /run/yishi-pass'",
                   input=PASSPHRASE + "\n")
         guest.ssh("sudo -u yishi /opt/yishi/venv/bin/yishi demo --data /var/lib/yishi "
-                  "--passphrase-file /run/yishi-pass && sudo rm /run/yishi-pass", timeout=600)
+                  "--passphrase-file /run/yishi-pass && sudo rm /run/yishi-pass", timeout=DEMO_TIMEOUT)
         assert c.get("/healthz").json()["sealed"] is True
         assert 'name="passphrase"' in c.get("/").text
         r = c.post("/unlock", data={"passphrase": "not the passphrase"})
@@ -72,7 +76,7 @@ def test_sealed_page_over_https_then_unlocked_from_the_host(guest, appliance_ca)
 
 
 def test_a_tablet_pairs_signs_in_and_votes(guest, appliance_ca):
-    kw = dict(base_url=guest.url, verify=appliance_ca, timeout=60)
+    kw = dict(base_url=guest.url, verify=appliance_ca, timeout=HTTP_TIMEOUT)
     with httpx.Client(**kw) as admin, httpx.Client(**kw) as sec, httpx.Client(**kw) as tablet:
         if admin.get("/healthz").json()["sealed"]:
             pytest.fail("the appliance is still sealed (the unlock test failed first)")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -88,7 +89,8 @@ RECAP = re.compile(
 class PlaybookRun:
     returncode: int
     output: str
-    seconds: float
+    seconds: float              # wall clock: depends on what else the machine is doing
+    cpu_seconds: float = 0.0    # user + system time of the run and every process it waited for
 
     @property
     def recap(self) -> dict[str, int]:
@@ -100,11 +102,12 @@ class PlaybookRun:
 def run_playbook(inventory: Path, *args: str, log: Path | None = None) -> PlaybookRun:
     env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", PYTHONUNBUFFERED="1",
                ANSIBLE_LOCAL_TEMP=str(inventory.parent / "ansible-tmp"))
-    started = time.monotonic()
+    started, cpu_before = time.monotonic(), children_cpu_seconds()
     proc = subprocess.run(
         [ansible_tool("ansible-playbook"), "-i", str(inventory), "site.yml", *args],
         cwd=PROVISIONING, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    run = PlaybookRun(proc.returncode, proc.stdout, time.monotonic() - started)
+    run = PlaybookRun(proc.returncode, proc.stdout, time.monotonic() - started,
+                      children_cpu_seconds() - cpu_before)
     if log is not None:
         log.write_text(run.output)
     return run
@@ -130,6 +133,11 @@ class Provisioned:
 
 
 @pytest.fixture(scope="session")
+def children_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def provisioned(tmp_path_factory, wheelhouse) -> Provisioned:
     """A debootstrapped bookworm arm64 root, provisioned twice by site.yml (chroot connection)."""
     need_root()

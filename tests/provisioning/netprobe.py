@@ -2,11 +2,14 @@
 
     netprobe.py serve-tcp PORT [PORT ...]   accept, send b"yishi\\n", close (runs until killed)
     netprobe.py serve-udp PORT              echo datagrams back
-    netprobe.py tcp HOST PORT               exit 0 if the greeting arrives within 1.5 s
-    netprobe.py udp HOST PORT               exit 0 if the echo arrives within 1.5 s
-    netprobe.py mcast-listen IFADDR         print the first datagram to 224.0.0.251:5353
+    netprobe.py tcp HOST PORT [SECONDS]     exit 0 if the greeting arrives within SECONDS (5)
+    netprobe.py udp HOST PORT [SECONDS]     exit 0 if the echo arrives within SECONDS (5)
+    netprobe.py mcast-listen IFADDR [SECONDS]  print the first datagram to 224.0.0.251:5353
     netprobe.py mcast-send IFADDR           send one datagram to 224.0.0.251:5353
-    netprobe.py dns SERVER NAME             print "rcode=N a=ADDR,ADDR" for an A query
+    netprobe.py dns SERVER NAME [SECONDS]   print "rcode=N a=ADDR,ADDR" for an A query
+
+The callers retry what must succeed (test_egress.Net.reaches); one wait of SECONDS is what a
+flow that must be blocked gets.
 """
 
 import secrets
@@ -15,7 +18,7 @@ import struct
 import sys
 import threading
 
-TIMEOUT = 1.5
+TIMEOUT = 5.0
 GROUP = "224.0.0.251"
 
 
@@ -31,13 +34,13 @@ def serve_tcp(port: int) -> None:
         conn.close()
 
 
-def dns_query(server: str, name: str) -> tuple[int, list[str]]:
+def dns_query(server: str, name: str, timeout: float = TIMEOUT) -> tuple[int, list[str]]:
     """One A query over UDP; returns (rcode, addresses). Just enough DNS for the tests."""
     qid = secrets.randbits(16)
     qname = b"".join(bytes([len(p)]) + p.encode() for p in name.rstrip(".").split(".")) + b"\0"
     query = struct.pack(">HHHHHH", qid, 0x0100, 1, 0, 0, 0) + qname + struct.pack(">HH", 1, 1)
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.settimeout(TIMEOUT)
+    sock.settimeout(timeout)
     sock.sendto(query, (server, 53))
     reply = sock.recv(4096)
     rid, flags, _, ancount, _, _ = struct.unpack(">HHHHHH", reply[:12])
@@ -54,6 +57,10 @@ def dns_query(server: str, name: str) -> tuple[int, list[str]]:
             addresses.append(socket.inet_ntoa(reply[pos:pos + rdlength]))
         pos += rdlength
     return flags & 0xF, addresses
+
+
+def seconds(position: int, default: float = TIMEOUT) -> float:
+    return float(sys.argv[position]) if len(sys.argv) > position else default
 
 
 def main() -> int:
@@ -73,14 +80,14 @@ def main() -> int:
     if cmd == "tcp":
         host, port = sys.argv[2], int(sys.argv[3])
         try:
-            with socket.create_connection((host, port), timeout=TIMEOUT) as conn:
+            with socket.create_connection((host, port), timeout=seconds(4)) as conn:
                 return 0 if conn.recv(16) == b"yishi\n" else 1
         except OSError as e:
             print(e, file=sys.stderr)
             return 1
     if cmd == "udp":
         sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        sock.settimeout(TIMEOUT)
+        sock.settimeout(seconds(4))
         sock.sendto(b"ping", (sys.argv[2], int(sys.argv[3])))
         try:
             return 0 if sock.recv(16) == b"ping" else 1
@@ -94,7 +101,7 @@ def main() -> int:
         mreq = socket.inet_aton(GROUP) + socket.inet_aton(sys.argv[2])
         sock.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, mreq)
         print("ready", flush=True)
-        sock.settimeout(10)
+        sock.settimeout(seconds(3, 10))
         try:
             print(sock.recv(64).decode(), flush=True)
         except OSError:
@@ -113,7 +120,7 @@ def main() -> int:
         return 0
     if cmd == "dns":
         try:
-            rcode, addresses = dns_query(sys.argv[2], sys.argv[3])
+            rcode, addresses = dns_query(sys.argv[2], sys.argv[3], seconds(4))
         except OSError as e:
             print(e, file=sys.stderr)
             return 1

@@ -67,8 +67,9 @@ class SshTarget(Target):
 
     def run(self, command: str) -> Result:
         remote = "sudo -n /bin/sh -c " + shlex.quote(command)
-        proc = subprocess.run(["ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=10",
-                               self.destination, remote], capture_output=True, text=True, timeout=120)
+        # Bounds for a hung connection, not for a slow Pi: a busy appliance may take its time.
+        proc = subprocess.run(["ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=60",
+                               self.destination, remote], capture_output=True, text=True, timeout=600)
         return Result(proc.returncode, proc.stdout, proc.stderr)
 
     def __str__(self) -> str:

@@ -42,8 +42,15 @@ def test_tasks_that_need_a_running_system_skip_visibly(provisioned):
     assert "changed: [image]" not in started.group(1)
 
 
-def test_each_run_stays_within_its_time_budget(provisioned):
-    # Measured: about 2.5 minutes a run on 2 cores under qemu. A run twice that long means a
-    # per-file loop crept back in (the wheelhouse once took a minute by itself).
-    for run in (provisioned.first, provisioned.second):
-        assert run.seconds < 420, f"a playbook run took {run.seconds:.0f} s"
+# CPU seconds (user + system, ansible and everything it ran under qemu-user), not wall-clock
+# seconds: the work a run does, whatever else the machine is doing meanwhile.
+CPU_BUDGET = 600   # measured: 303 (first run), 239 (second)
+
+
+def test_each_run_stays_within_its_cpu_budget(provisioned):
+    # A run that needs twice the CPU time of today's means a per-file loop crept back in (the
+    # wheelhouse once took a minute by itself). Wall-clock time is printed, not judged: on a
+    # busy machine it says more about the machine than about the roles.
+    for name, run in (("first", provisioned.first), ("second", provisioned.second)):
+        print(f"{name} run: {run.cpu_seconds:.0f} CPU s, {run.seconds:.0f} s wall clock")
+        assert run.cpu_seconds < CPU_BUDGET, f"the {name} playbook run took {run.cpu_seconds:.0f} CPU s"
