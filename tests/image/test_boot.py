@@ -15,6 +15,8 @@ import tempfile
 import httpx
 import pytest
 
+from tests.image.conftest import wait_for
+
 pytestmark = pytest.mark.image
 
 PASSPHRASE = "image test passphrase 议事"
@@ -52,7 +54,14 @@ def test_first_boot_made_the_secrets_and_grew_the_data_partition(guest):
     size = int(guest.ssh("df --output=size -B1M /var/lib/yishi | tail -1").stdout)
     assert size > 400, f"the data partition was not grown: {size} MiB"
     assert "YISHIDATA" in guest.ssh("lsblk -no LABEL $(findmnt -no SOURCE /var/lib/yishi)").stdout
-    assert guest.ssh("findmnt -no FSTYPE /boot/firmware").stdout.strip() == "vfat"
+
+
+def test_firmware_partition_is_mounted_and_the_boot_requires_it(guest):
+    # Kernel updates write into /boot/firmware: the boot must not go on without it (fstab.j2).
+    assert "local-fs.target" in guest.ssh("sudo systemctl show -P RequiredBy boot-firmware.mount").stdout.split()
+    wait_for("/boot/firmware mounted", lambda: guest.ssh("findmnt -no FSTYPE /boot/firmware", check=False)
+             .stdout.strip() == "vfat", guest, 300)
+    assert guest.ssh("sudo test -f /boot/firmware/config.txt", check=False).returncode == 0
 
 
 def test_sealed_page_over_https_then_unlocked_from_the_host(guest, appliance_ca):

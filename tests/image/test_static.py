@@ -1,5 +1,5 @@
-"""The image's own play is held to the provisioning roles' standard, and its partition table
-writer produces what the Pi's boot ROM and Linux read."""
+"""The image's own play is held to the provisioning roles' standard (lint, fstab), and its
+partition table writer produces what the Pi's boot ROM and Linux read."""
 
 from __future__ import annotations
 
@@ -8,9 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import jinja2
 import pytest
+import yaml
 
 from tests.image.conftest import REPO, image_build_module, need
+from tests.provisioning.conftest import role_defaults
 
 pytestmark = pytest.mark.image
 
@@ -22,6 +25,39 @@ def test_image_play_passes_ansible_lint_production_profile():
                           cwd=REPO / "provisioning", stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                           env=dict(os.environ, ANSIBLE_NOCOLOR="1", NO_COLOR="1"))
     assert proc.returncode == 0, proc.stdout[-4000:]
+
+
+TEMPLATES = REPO / "image-build/roles/yishi_image/templates"
+
+
+def render(template: str, **extra) -> str:
+    """A template of the image role with the roles' defaults, as Ansible renders it."""
+    settings = {**role_defaults(), **yaml.safe_load((REPO / "image-build/roles/yishi_image/defaults/main.yml").read_text()),
+                "ansible_managed": "Ansible managed", **extra}
+    return jinja2.Template((TEMPLATES / template).read_text(), undefined=jinja2.StrictUndefined,
+                           keep_trailing_newline=True).render(settings)
+
+
+def test_firmware_partition_is_required_with_a_generous_wait():
+    """Without /boot/firmware mounted, a kernel update has nowhere right to go (raspi-firmware's
+    hook refuses on a Pi; under virtualisation it writes into the root file system): the boot
+    waits for the partition instead of going on without it."""
+    fstab = render("fstab.j2")
+    lines = {fields[1]: fields for fields in (line.split() for line in fstab.splitlines())
+             if fields and not fields[0].startswith("#")}
+    for mountpoint in ("/boot/firmware", "/var/lib/yishi"):
+        options = lines[mountpoint][3].split(",")
+        assert "nofail" not in options, f"{mountpoint}: nofail lets the boot go on without it"
+        timeout = next((o.split("=", 1)[1] for o in options if o.startswith("x-systemd.device-timeout=")), "90s")
+        assert timeout in ("0", "infinity") or to_seconds(timeout) >= 300, (
+            f"{mountpoint}: x-systemd.device-timeout={timeout}; a slow card or a loaded emulator needs minutes")
+
+
+def to_seconds(span: str) -> float:
+    units = {"ms": 0.001, "s": 1, "sec": 1, "min": 60, "m": 60, "h": 3600}
+    number = float("".join(c for c in span if c.isdigit() or c == "."))
+    unit = span.lstrip("0123456789.") or "s"
+    return number * units[unit]
 
 
 def test_partition_table_round_trip(tmp_path):
