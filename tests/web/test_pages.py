@@ -12,6 +12,7 @@ def test_security_headers(demo_app):
     assert "unsafe-inline" not in r.headers["Content-Security-Policy"]
     assert r.headers["X-Frame-Options"] == "DENY"
     assert r.headers["Cache-Control"] == "no-store"
+    assert r.headers["Referrer-Policy"] == "same-origin"  # no-referrer makes browsers send Origin: null
 
 
 def test_no_inline_script_or_style_in_templates():
