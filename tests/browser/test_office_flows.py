@@ -228,9 +228,17 @@ def test_chinese_search_finds_a_word_inside_a_pdf(office_server, new_context):
                                                "buffer": chinese_pdf("一、加强对财政预算执行情况的监督", "二、开展代表建议督办")}])
     staff.click("#file-submit")
     staff.wait_for_selector("#entry")
-    staff.goto(s.url + "/office/archive")
-    staff.fill("#q", "预算")
-    staff.click("#search")
+    # The upload answered before the PDF's text was read (a worker reads it): search until the
+    # body is in the index, as a secretary who searches a moment later would find it.
+    deadline = time.monotonic() + 90
+    while True:
+        staff.goto(s.url + "/office/archive")
+        staff.fill("#q", "预算")
+        staff.click("#search")
+        staff.wait_for_load_state()
+        if staff.locator(".office-result").count() or time.monotonic() > deadline:
+            break
+        staff.wait_for_timeout(500)
     first = staff.locator(".office-result").first
     assert "区人大常委会2026年工作要点" in first.inner_text()
     assert first.locator(".office-excerpt mark").first.inner_text() == "预算"

@@ -94,8 +94,11 @@ def test_venv_was_installed_from_the_local_wheelhouse(target):
 # --- units -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("unit", ["yishi.service", "yishi-firstboot.service", "yishi-wifi-firstboot.service",
-                                  "yishi-ssh-hostkeys.service", "yishi-usb-export@.service"])
+INSTALLED_UNITS = ["yishi.service", "yishi-firstboot.service", "yishi-wifi-firstboot.service",
+                   "yishi-ssh-hostkeys.service"]
+
+
+@pytest.mark.parametrize("unit", INSTALLED_UNITS)
 def test_units_are_the_ones_in_the_repository(target, unit):
     assert target.read(f"/etc/systemd/system/{unit}") == (REPO / "systemd" / unit).read_text()
     assert target.stat(f"/etc/systemd/system/{unit}") == ("644", "root", "root")
@@ -130,10 +133,12 @@ def test_installed_web_service_with_drop_ins_is_rated_ok(target):
     assert exposure <= 2.0, out[-1500:]
 
 
-def test_usb_export_rule_starts_the_template_unit(target):
-    rule = target.read("/etc/udev/rules.d/90-yishi-usb-export.rules")
-    assert 'ENV{SYSTEMD_WANTS}+="yishi-usb-export@%k.service"' in rule
-    assert 'ENV{ID_BUS}=="usb"' in rule and 'SUBSYSTEM=="block"' in rule
+def test_usb_export_is_not_installed_before_its_program_exists(target):
+    """`yishi usb-export` comes with the USB issue: until then a stick must not start a unit that fails."""
+    assert not target.exists("/etc/udev/rules.d/90-yishi-usb-export.rules")
+    assert not target.exists("/etc/systemd/system/yishi-usb-export@.service")
+    assert target.run("/opt/yishi/venv/bin/yishi usb-export --help").rc != 0, (
+        "`yishi usb-export` exists now: install its udev rule and unit (roles/yishi_usb) and test them")
 
 
 @live_only
