@@ -1,5 +1,6 @@
-"""The image's own play is held to the provisioning roles' standard (lint, fstab), and its
-partition table writer produces what the Pi's boot ROM and Linux read."""
+"""The image's own play is held to the provisioning roles' standard (lint, units no more exposed
+than recorded, fstab), and its partition table writer produces what the Pi's boot ROM and Linux
+read."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import pytest
 import yaml
 
 from tests.image.conftest import REPO, image_build_module, need
-from tests.provisioning.conftest import role_defaults
+from tests.provisioning.conftest import assert_exposure_within_record, role_defaults, security_exposure
 
 pytestmark = pytest.mark.image
 
@@ -36,6 +37,14 @@ def render(template: str, **extra) -> str:
                 "ansible_managed": "Ansible managed", **extra}
     return jinja2.Template((TEMPLATES / template).read_text(), undefined=jinja2.StrictUndefined,
                            keep_trailing_newline=True).render(settings)
+
+
+@pytest.mark.parametrize("template", sorted(p.name for p in TEMPLATES.glob("*.service.j2")))
+def test_image_unit_is_no_more_exposed_than_recorded(template, tmp_path):
+    unit = tmp_path / template.removesuffix(".j2")
+    unit.write_text(render(template))
+    exposure, report = security_exposure(str(unit))
+    assert_exposure_within_record(unit.name, exposure, report)
 
 
 def test_firmware_partition_is_required_with_a_generous_wait():

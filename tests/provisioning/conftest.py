@@ -56,6 +56,39 @@ def ansible_tool(name: str) -> str:
     return found
 
 
+UNIT_EXPOSURE = EXPECTED / "unit-exposure.yml"
+EXPOSURE_LINE = re.compile(r"Overall exposure level for \S+: (\d+\.\d+)")
+
+
+def recorded_exposures() -> dict[str, dict]:
+    """expected/unit-exposure.yml: the recorded systemd-analyze security level of every unit."""
+    return yaml.safe_load(UNIT_EXPOSURE.read_text())
+
+
+def security_exposure(*args: str) -> tuple[float, str]:
+    """`systemd-analyze security --offline=true ARGS`: the overall exposure level and the report."""
+    need_tools("systemd-analyze")
+    proc = subprocess.run(["systemd-analyze", "security", "--offline=true", "--no-pager", *args],
+                          capture_output=True, text=True)
+    return parse_exposure(proc.stdout + proc.stderr, " ".join(args))
+
+
+def parse_exposure(report: str, what: str) -> tuple[float, str]:
+    match = EXPOSURE_LINE.search(report)
+    assert match, f"systemd-analyze security gave no rating for {what}:\n{report[-3000:]}"
+    return float(match.group(1)), report
+
+
+def assert_exposure_within_record(unit: str, exposure: float, report: str) -> None:
+    recorded = recorded_exposures()
+    assert unit in recorded, (f"{UNIT_EXPOSURE.relative_to(REPO)} records no exposure for {unit} "
+                              f"(it rates {exposure}): add it")
+    limit = recorded[unit]["exposure"]
+    exposed = "\n".join(line for line in report.splitlines() if line.startswith("\u2717"))
+    assert exposure <= limit, (f"{unit}: systemd-analyze security rates it {exposure}, above its recorded "
+                               f"{limit} in {UNIT_EXPOSURE.relative_to(REPO)}; what it leaves open:\n{exposed}")
+
+
 def role_defaults() -> dict:
     return yaml.safe_load((PROVISIONING / "roles/yishi/defaults/main.yml").read_text())
 
@@ -99,6 +132,11 @@ class PlaybookRun:
         return {k: int(v) for k, v in match.groupdict().items()}
 
 
+def children_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_playbook(inventory: Path, *args: str, log: Path | None = None) -> PlaybookRun:
     env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", PYTHONUNBUFFERED="1",
                ANSIBLE_LOCAL_TEMP=str(inventory.parent / "ansible-tmp"))
@@ -133,11 +171,6 @@ class Provisioned:
 
 
 @pytest.fixture(scope="session")
-def children_cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
 def provisioned(tmp_path_factory, wheelhouse) -> Provisioned:
     """A debootstrapped bookworm arm64 root, provisioned twice by site.yml (chroot connection)."""
     need_root()

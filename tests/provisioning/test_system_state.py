@@ -11,13 +11,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
 import tomllib
 
 import pytest
 import yaml
 
-from tests.provisioning.conftest import EXPECTED, REPO, TEST_KEY, role_defaults
+from tests.provisioning.conftest import (EXPECTED, REPO, TEST_KEY, assert_exposure_within_record, parse_exposure,
+                                         role_defaults, security_exposure)
 from tests.provisioning.targets import ChrootTarget, SshTarget, Target
 
 VERIFY = os.environ.get("YISHI_VERIFY_TARGET")
@@ -123,14 +123,13 @@ def test_web_service_drop_in_allows_only_the_lans(target, settings):
     assert "any" not in " ".join(allowed)
 
 
-def test_installed_web_service_with_drop_ins_is_rated_ok(target):
+@pytest.mark.parametrize("unit", INSTALLED_UNITS)
+def test_installed_unit_with_its_drop_ins_is_no_more_exposed_than_recorded(target, unit):
     if isinstance(target, ChrootTarget):
-        cmd = ["systemd-analyze", "security", "--offline=true", f"--root={target.root}", "yishi.service"]
-        out = subprocess.run(cmd, capture_output=True, text=True).stdout
+        exposure, report = security_exposure(f"--root={target.root}", unit)
     else:
-        out = target.check("systemd-analyze security yishi.service")
-    exposure = float(re.search(r"Overall exposure level for yishi.service: (\d+\.\d+)", out).group(1))
-    assert exposure <= 2.0, out[-1500:]
+        exposure, report = parse_exposure(target.check(f"systemd-analyze security --no-pager {unit}"), unit)
+    assert_exposure_within_record(unit, exposure, report)
 
 
 def test_usb_export_is_not_installed_before_its_program_exists(target):
