@@ -65,6 +65,19 @@ def make_store(data_dir, passphrase=PASSPHRASE):
     return open_store(data_dir, key, create=True), key
 
 
+def damage_store(data_dir, offset, size):
+    """Overwrite `size` bytes of yishi.db at `offset` with noise (its WAL gone first), as a
+    failing card would; returns the file's path."""
+    path = os.path.join(data_dir, "yishi.db")
+    for suffix in ("-wal", "-shm"):
+        if os.path.exists(path + suffix):
+            os.unlink(path + suffix)
+    with open(path, "r+b") as f:
+        f.seek(offset)
+        f.write(os.urandom(size))
+    return path
+
+
 @pytest.fixture
 def data_dir(tmp_path):
     d = str(tmp_path / "data")

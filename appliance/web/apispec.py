@@ -140,9 +140,8 @@ def _form_body(schema):
     return data
 
 
-def _parse_body(op):
+def _parse_body(spec):
     """The request body as a dict checked against the operation's schema (g.body)."""
-    spec = op["_body"]
     if request.mimetype == "multipart/form-data" and spec["multipart"]:
         data = _form_body(spec["schema"])
         if request.files.get("file") is not None:
@@ -232,7 +231,7 @@ def api_route(bp, rule, method, summary, *, roles=None, auth=True, body=None, mu
             if roles and not g.person.has(*roles):
                 return json_error("forbidden", _l("You are not allowed to do this."), 403)
             if spec_body is not None:
-                g.body = _parse_body({"_body": spec_body})
+                g.body = _parse_body(spec_body)
             if query_validator is not None:
                 g.query = validate(query_validator, {k: _form_value(request.args.getlist(k), query[k])
                                                      for k in query if k in request.args})

@@ -7,7 +7,7 @@ import time
 import httpx
 import pytest
 
-from tests.conftest import PASSPHRASE, make_store, start_server
+from tests.conftest import PASSPHRASE, damage_store, make_store, start_server
 
 pytestmark = pytest.mark.server
 
@@ -147,13 +147,7 @@ def test_a_damaged_store_at_start_serves_the_sealed_page_saying_so(tmp_path):
     but a sealed appliance whose page (and log) names the file and what to do."""
     d = str(tmp_path / "data")
     make_store(d)[0].close()
-    db = os.path.join(d, "yishi.db")
-    for suffix in ("-wal", "-shm"):
-        if os.path.exists(db + suffix):
-            os.unlink(db + suffix)
-    with open(db, "r+b") as f:
-        f.seek(64)
-        f.write(os.urandom(512))
+    db = damage_store(d, 64, 512)
     pf = str(tmp_path / "passphrase")
     with open(pf, "w") as f:
         f.write(PASSPHRASE + "\n")

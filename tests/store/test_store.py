@@ -14,7 +14,7 @@ from appliance.errors import StoreError, UserError
 from appliance.store import migrate, open_store
 from appliance.store.db import StoreMissing, problem_of, quick_check
 from appliance.store.keys import Argon2Params, Keyring, KeyringDamaged
-from tests.conftest import PASSPHRASE, make_store, need
+from tests.conftest import PASSPHRASE, damage_store, make_store, need
 
 FAST = Argon2Params(time_cost=1, memory_cost=8 * 1024, parallelism=1)
 
@@ -112,13 +112,7 @@ def test_keyring_never_holds_the_key_in_clear(data_dir):
 
 def test_damaged_database_names_the_file(data_dir):
     key = Keyring.load(data_dir).unlock_with_passphrase(PASSPHRASE)
-    path = os.path.join(data_dir, "yishi.db")
-    for suffix in ("-wal", "-shm"):
-        if os.path.exists(path + suffix):
-            os.unlink(path + suffix)
-    with open(path, "r+b") as f:
-        f.seek(0)
-        f.write(os.urandom(4096))
+    path = damage_store(data_dir, 0, 4096)
     with pytest.raises(StoreError) as e:
         open_store(data_dir, key)
     assert path in str(e.value) and "damaged" in str(e.value)

@@ -7,7 +7,7 @@ import pytest
 
 from appliance import create_app
 from appliance.errors import StoreError
-from tests.conftest import PASSPHRASE, app_config
+from tests.conftest import PASSPHRASE, app_config, damage_store
 
 
 @pytest.fixture
@@ -75,14 +75,7 @@ def test_repeated_wrong_passphrases_are_slowed_down(sealed_app):
 
 
 def _damage_header(data_dir):
-    path = os.path.join(data_dir, "yishi.db")
-    for suffix in ("-wal", "-shm"):
-        if os.path.exists(path + suffix):
-            os.unlink(path + suffix)
-    with open(path, "r+b") as f:
-        f.seek(100)
-        f.write(os.urandom(200))
-    return path
+    return damage_store(data_dir, 100, 200)
 
 
 def test_unlocking_a_damaged_store_in_the_browser_names_the_file(sealed_app, data_dir):
