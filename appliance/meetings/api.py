@@ -325,3 +325,6 @@ def close_meeting(meeting_id):
     notify.recalled(meeting_id, recalled)
     notify.meeting_closed(meeting_id, doc_id)
     return jsonify({"minutes_document": doc_id, "recalled": recalled})
+
+
+from appliance.meetings import leave_api  # noqa: E402,F401  (请假 and the attendance ledger register their routes here)

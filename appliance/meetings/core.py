@@ -59,6 +59,9 @@ def create(store, actor_id, kind, title, starts_at, room="", attendee_ids=(), me
         ).lastrowid
         db.executemany("INSERT INTO meeting_people (meeting_id, person_id, capacity) VALUES (?,?,?)",
                        [(mid, p.id, "member") for p in members] + [(mid, p.id, "attendee") for p in attendees if not p.is_member])
+        from appliance.meetings import leave  # approved leave covering this day (请假 by range)
+
+        leave.excuse_new_meeting(db, mid, starts_at, now)
         audit.record(db, actor_id, "meeting.create", {"meeting": mid, "title": title, "membership": n}, now)
     return mid
 

@@ -81,3 +81,15 @@ def floor(meeting_id):
 
 def meeting_closed(meeting_id, minutes_document):
     _pub(f"meeting:{meeting_id}", "meeting.closed", {"minutes": minutes_document})
+
+
+def leave(store, person_id, request_id, status, meetings=()):
+    """A leave request (请假) was asked for, withdrawn or decided: the member's and the approvers'
+    pages reload it; an approval changes the roster and 应到/实到/请假 of every meeting it covers."""
+    data = {"request": request_id, "status": status}
+    _pub(f"person:{person_id}", "leave", data)
+    for role in ("chair", "secretary"):
+        _pub(f"role:{role}", "leave", data)
+    for mid in meetings:
+        attendance(store, mid)
+        person_changed(mid, person_id)
