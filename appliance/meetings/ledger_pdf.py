@@ -26,7 +26,7 @@ def draw(title, lines, columns=()):
 
     font = _font()
     buf = io.BytesIO()
-    c = canvas.Canvas(buf, pagesize=A4, invariant=1)
+    c = canvas.Canvas(buf, pagesize=A4, invariant=1, initialFontName=font)  # no unembedded Helvetica
     width, height = A4
     margin = 56
     usable = width - 2 * margin
