@@ -205,10 +205,22 @@ def mine(store, person_id):
     return _listing(store, "lr.person_id = ?", (person_id,))
 
 
-def for_review(store, status=None):
+def for_review(store, status=None, meeting_id=None):
+    """Requests to decide (or decided), newest first; with `meeting_id`, those that cover it:
+    for that meeting, or a range of days holding its start, of a person on its list."""
+    where, params = ["1"], []
     if status:
-        return _listing(store, "lr.status = ?", (status,))
-    return _listing(store, "1", ())
+        where.append("lr.status = ?")
+        params.append(status)
+    if meeting_id is not None:
+        m = store.one("SELECT starts_at FROM meetings WHERE id = ?", (meeting_id,))
+        if m is None:
+            raise NotFound("no_meeting", _l("No such meeting."))
+        day = datetime.date.fromtimestamp(m["starts_at"]).isoformat()
+        where.append("(lr.meeting_id = ? OR (lr.from_day <= ? AND lr.to_day >= ? AND EXISTS ("
+                     "SELECT 1 FROM meeting_people mp WHERE mp.meeting_id = ? AND mp.person_id = lr.person_id)))")
+        params += [meeting_id, day, day, meeting_id]
+    return _listing(store, " AND ".join(where), tuple(params))
 
 
 def open_meetings_for(store, person_id, now=None):

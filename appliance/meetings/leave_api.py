@@ -79,10 +79,11 @@ def withdraw_leave(request_id):
 
 
 @api_route(bp, "/leave/review", "GET", "Leave requests for the director (主任) or the secretary to decide", roles=APPROVERS,
-           query={"status": {"enum": list(leave.STATUSES)}},
+           query={"status": {"enum": list(leave.STATUSES)}, "meeting": {"type": "integer", "minimum": 1}},
            response={"type": "object", "properties": {"requests": {"type": "array", "items": REQUEST}}})
 def review_leave():
-    return jsonify({"requests": [leave.to_json(r) for r in leave.for_review(auth.store(), g.query.get("status"))]})
+    rows = leave.for_review(auth.store(), g.query.get("status"), g.query.get("meeting"))
+    return jsonify({"requests": [{**leave.to_json(r), "mine": r["person_id"] == g.person.id} for r in rows]})
 
 
 @api_route(bp, "/leave/<int:request_id>/decide", "POST", "Approve or decline a leave request, with an optional note", roles=APPROVERS,

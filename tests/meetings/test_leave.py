@@ -214,3 +214,24 @@ def test_a_second_request_for_the_same_meeting(room):
     assert error(tablets["张伟"].post("/api/v1/leave", json={"meeting": mid, "reason": "出差"}), 409)["code"] == "leave_exists"
     sec.post(f"/api/v1/meetings/{mid}/people/{person_id(app, '刘芳')}/excuse", json={"reason": "病假"})
     assert error(tablets["刘芳"].post("/api/v1/leave", json={"meeting": mid, "reason": "病假"}), 409)["code"] == "already_excused"
+
+
+def test_the_console_lists_the_requests_that_cover_its_meeting(room):
+    app, sec, tablets = room
+    today = datetime.date.today()
+    mid = meeting(sec, "本次会议", datetime.datetime.combine(today + datetime.timedelta(days=1), datetime.time(9)).timestamp())
+    other = meeting(sec, "另一次会议", datetime.datetime.combine(today + datetime.timedelta(days=20), datetime.time(9)).timestamp())
+    one = tablets["张伟"].post("/api/v1/leave", json={"meeting": mid, "reason": "出差"}).get_json()["id"]
+    span = tablets["刘芳"].post("/api/v1/leave", json={"from_day": today.isoformat(), "to_day": (today + datetime.timedelta(days=2)).isoformat(),
+                                                     "reason": "住院"}).get_json()["id"]
+    tablets["李秀英"].post("/api/v1/leave", json={"meeting": other, "reason": "出差"})
+    got = sec.get(f"/api/v1/leave/review?status=pending&meeting={mid}").get_json()["requests"]
+    assert sorted(q["id"] for q in got) == sorted([one, span])
+    assert error(sec.get("/api/v1/leave/review?meeting=999999"), 404)["code"] == "no_meeting"
+    assert error(sec.get("/api/v1/leave/review?status=maybe"), 400)["field"] == "status"
+    page = sec.get(f"/meetings/{mid}/console").get_data(as_text=True)
+    assert 'id="leave-panel"' in page and "leave-console.js" in page
+    # Pages: the review page is the approvers' only.
+    assert tablets["张伟"].get("/leave/review").status_code == 403
+    assert "出差" in sec.get("/leave/review").get_data(as_text=True)
+    assert "本次会议" in tablets["李秀英"].get(f"/leave?meeting={mid}").get_data(as_text=True)
