@@ -15,6 +15,13 @@ from appliance.store import audit
 
 CHUNK = 256 * 1024
 READ_ALL_ROLES = ("staff", "secretary", "admin")
+# fn(store, person, document_id) -> True when the document must look to `person` as if it did
+# not exist (a material of a confidential agenda item: appliance/meetings/confidential.py).
+HIDDEN = []
+
+
+def _hidden(store, person, document_id):
+    return any(hide(store, person, document_id) for hide in HIDDEN)
 # How long an upload waits for its text when this process has a text worker: not at all. The
 # text follows; what indexes it hears of it through `text_jobs.on_text` (office.archive), and a
 # caller that needs it at once waits for it with `text(…, wait=…)` (a draft for comment's
@@ -162,7 +169,7 @@ def revoke(db, document_id, person_ids=None):
 
 def can_read(store, person, document_id):
     doc = store.one("SELECT classified FROM documents WHERE id = ?", (document_id,))
-    if doc is None or person is None:
+    if doc is None or person is None or _hidden(store, person, document_id):
         return False
     if not doc["classified"] and person.has(*READ_ALL_ROLES):
         return True
@@ -180,7 +187,7 @@ def readable_clause(person):
 def open_for(store, person, document_id, version=None):
     """Check access and return the version row to stream; audits views of classified documents."""
     doc = get(store, document_id)
-    if doc is None:
+    if doc is None or _hidden(store, person, document_id):
         raise NotFound("no_document", _l("No such document."))
     if not can_read(store, person, document_id):
         raise Forbidden("no_access", _l("You may not read this document."))

@@ -6,7 +6,7 @@ from flask import Blueprint, g, jsonify, request
 
 from appliance.errors import Forbidden, UserError
 from appliance.i18n import lazy_gettext as _l
-from appliance.meetings import core, floor, materials, minutes, notify, polls  # noqa: F401 (notify registers topics)
+from appliance.meetings import confidential, core, floor, materials, minutes, notify, polls  # noqa: F401 (notify registers topics)
 from appliance.web import auth
 from appliance.web.apispec import api_route, field, json_body
 from appliance.web.params import to_id
@@ -44,18 +44,19 @@ def meeting_state(meeting_id, person):
     st = auth.store()
     m = core.get(st, meeting_id)
     me = core.participant(st, meeting_id, person.id)
-    return {
+    return confidential.for_person(st, person, meeting_id, {
         "meeting": {"id": m["id"], "title": m["title"], "kind": m["kind"], "starts_at": m["starts_at"], "room": m["room"],
                     "status": m["status"], "signin_open": bool(m["signin_open"]), "current_item": m["current_item"],
                     "minutes_document": m["minutes_document"]},
         "me": {"capacity": me["capacity"], "status": me["status"]} if me else None,
         "attendance": core.attendance(st, meeting_id).to_json(),
-        "items": [{"id": i["id"], "position": i["position"], "title": i["title"], "kind": i["kind"]} for i in core.items(st, meeting_id)],
+        "items": [{"id": i["id"], "position": i["position"], "title": i["title"], "kind": i["kind"], "confidential": bool(i["confidential"]),
+                   "revealed": bool(i["screen_revealed_at"])} for i in core.items(st, meeting_id)],
         "materials": [{"id": r["id"], "document": r["document_id"], "title": r["title"], "item": r["item_id"], "version": r["version"],
                        "updated": r["version"] > 1, "classified": bool(r["classified"]), "published": bool(r["published_at"])}
                       for r in materials.for_meeting(st, meeting_id, person)],
         "polls": [_poll_json(p, person) for p in polls.for_meeting(st, meeting_id)],
-    }
+    })
 
 
 # -- tablet ----------------------------------------------------------------------------------
@@ -81,7 +82,7 @@ def signin(meeting_id):
 
 @api_route(bp, "/polls/<int:poll_id>", "GET", "A poll, and its result once closed")
 def poll(poll_id):
-    p = polls.get(auth.store(), poll_id)
+    p = confidential.poll_for(auth.store(), g.person, poll_id)
     _follow(p["meeting_id"])
     return jsonify(_poll_json(p, g.person))
 
@@ -94,7 +95,7 @@ def poll(poll_id):
 def cast(poll_id):
     data = json_body()
     st = auth.store()
-    p = polls.get(st, poll_id)
+    p = confidential.poll_for(st, g.person, poll_id)
     new = polls.cast(st, g.person, poll_id, data.get("choice"), data.get("ballot_id"), data.get("tracker"))
     if new:
         notify.poll_progress(st, poll_id, p["meeting_id"])
@@ -104,7 +105,7 @@ def cast(poll_id):
 @api_route(bp, "/polls/<int:poll_id>/trackers", "GET", "After a secret poll closes: every (tracker, choice), for verification")
 def trackers(poll_id):
     st = auth.store()
-    p = polls.get(st, poll_id)
+    p = confidential.poll_for(st, g.person, poll_id)
     _follow(p["meeting_id"])
     return jsonify({"poll": poll_id, "ballots": [{"tracker": r["tracker"], "choice": r["choice"]} for r in polls.trackers(st, poll_id)]})
 
@@ -160,12 +161,14 @@ def create_meeting():
 @api_route(bp, "/meetings/<int:meeting_id>/items", "POST", "Add an agenda item", roles=STAFF,
            body={"type": "object", "required": ["title", "kind"], "properties": {
                "title": {"type": "string"}, "kind": {"enum": list(core.ITEM_KINDS)}, "amends": {"type": "integer"},
-               "post": {"type": "string"}, "action": {"enum": ["appoint", "remove"]}}},
+               "post": {"type": "string"}, "action": {"enum": ["appoint", "remove"]}, "confidential": {"type": "boolean"}}},
            response=ID_BODY)
 def add_item(meeting_id):
     data = json_body()
     iid = core.add_item(auth.store(), g.person.id, meeting_id, field(data, "title", max_len=200), data.get("kind"),
                         field(data, "amends", int, required=False), field(data, "post", required=False, max_len=100), data.get("action"))
+    if data.get("confidential"):
+        confidential.set_confidential(auth.store(), g.person.id, iid, True)
     return jsonify({"id": iid})
 
 
@@ -186,7 +189,7 @@ def upload_material(meeting_id):
     mid = materials.add(st, g.person.id, meeting_id, form.get("title") or filename, filename, data, item_id=item_id,
                         classified=form.get("classified") in ("1", "on", "true"), keep_after_close=form.get("keep") in ("1", "on", "true"),
                         publish=form.get("publish") in ("1", "on", "true"))
-    notify.materials(meeting_id)
+    notify.materials(meeting_id, item_id=item_id)
     return jsonify({"id": mid})
 
 
@@ -204,7 +207,7 @@ def replace_material(material_id):
     st = auth.store()
     m = materials.get(st, material_id)
     doc_id, version = materials.replace(st, g.person.id, material_id, filename, data, note=request.form.get("note", ""))
-    notify.materials(m["meeting_id"], doc_id, version)
+    notify.materials(m["meeting_id"], doc_id, version, item_id=m["item_id"])
     return jsonify({"version": version})
 
 
@@ -293,7 +296,7 @@ def console_state(meeting_id):
     state.update({
         "roster": [{"id": r["person_id"], "name": r["name"], "seat": r["seat"], "capacity": r["capacity"], "status": r["status"],
                     "reason": r["reason"], "proxy": r["signed_by_name"]} for r in core.roster(st, meeting_id)],
-        "warnings": [{"code": w.code, "item": w.item, "other": w.other} for w in core.warnings(st, meeting_id)],
+        "warnings": [{"code": w.code, "item": w.item, "other": w.other, "held": w.held} for w in core.warnings(st, meeting_id)],
         "speak": [{"id": r["id"], "name": r["name"], "seat": r["seat"], "status": r["status"]} for r in floor.queue(st, meeting_id)],
         "calls": [{"id": r["id"], "name": r["name"], "seat": r["seat"], "kind": r["kind"]} for r in floor.open_calls(st, meeting_id)],
         "not_voted": [r["name"] for r in polls.not_voted(st, open_poll_row["id"])] if open_poll_row else [],
@@ -328,3 +331,4 @@ def close_meeting(meeting_id):
 
 
 from appliance.meetings import leave_api  # noqa: E402,F401  (请假 and the attendance ledger register their routes here)
+from appliance.meetings import agenda_api  # noqa: E402,F401 (its routes go on this blueprint)

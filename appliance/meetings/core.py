@@ -112,8 +112,11 @@ def item(store, item_id):
 
 
 def warnings(store, meeting_id):
+    from appliance.meetings.ordering import held_at
+
     rows = items(store, meeting_id)
-    return order_warnings([Item(r["id"], r["position"], r["kind"], r["amends"], r["post"], r["action"]) for r in rows])
+    held = held_at(store.conn, meeting_id)  # by the order polls were actually held, where they were
+    return order_warnings([Item(r["id"], r["position"], r["kind"], r["amends"], r["post"], r["action"], held.get(r["id"])) for r in rows])
 
 
 # -- attendance ------------------------------------------------------------------------------

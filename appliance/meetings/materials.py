@@ -31,10 +31,13 @@ def publish_all(store, actor_id, meeting_id, now=None):
     now = time.time() if now is None else now
     with store.write() as db:
         people_ids = [r[0] for r in db.execute("SELECT person_id FROM meeting_people WHERE meeting_id = ?", (meeting_id,))]
-        rows = db.execute("SELECT id, document_id FROM materials WHERE meeting_id = ? AND recalled_at IS NULL", (meeting_id,)).fetchall()
+        members = [r[0] for r in db.execute("SELECT person_id FROM meeting_people WHERE meeting_id = ? AND capacity = 'member'", (meeting_id,))]
+        rows = db.execute("SELECT ma.id, ma.document_id, coalesce(i.confidential, 0) AS confidential FROM materials ma "
+                          "LEFT JOIN agenda_items i ON i.id = ma.item_id WHERE ma.meeting_id = ? AND ma.recalled_at IS NULL",
+                          (meeting_id,)).fetchall()
         fresh = 0
-        for r in rows:
-            library.grant(db, r["document_id"], people_ids)
+        for r in rows:  # a confidential item's materials go to members only (appliance/meetings/confidential.py)
+            library.grant(db, r["document_id"], members if r["confidential"] else people_ids)
         fresh = db.execute("UPDATE materials SET published_at = ? WHERE meeting_id = ? AND published_at IS NULL AND recalled_at IS NULL",
                            (now, meeting_id)).rowcount
         audit.record(db, actor_id, "material.publish", {"meeting": meeting_id, "count": fresh}, now)

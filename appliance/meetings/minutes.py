@@ -9,7 +9,7 @@ import io
 import os
 import time
 
-from appliance.meetings import core, polls
+from appliance.meetings import core, ordering, polls
 from appliance.store import audit
 
 FONT_PATHS = (
@@ -68,7 +68,7 @@ def lines(store, meeting_id):
     out.append(("h2", "议程与表决"))
     all_polls = polls.for_meeting(store, meeting_id)
     for it in core.items(store, meeting_id):
-        out.append(("h3", f"{it['position']}. {it['title']}（{ITEM_TEXT[it['kind']]}）"))
+        out.append(("h3", f"{it['position']}. {it['title']}（{ITEM_TEXT[it['kind']]}）" + ("（不对列席人员公开）" if it["confidential"] else "")))
         mine = [p for p in all_polls if p["item_id"] == it["id"]]
         if not mine:
             out.append(("p", "未付表决。"))
@@ -86,6 +86,7 @@ def lines(store, meeting_id):
                 for choice in ("yes", "no", "abstain"):
                     who = "、".join(v["name"] for v in polls.named_list(store, p["id"]) if v["choice"] == choice) or "无"
                     out.append(("p", f"{CHOICE_TEXT[choice]}：{who}"))
+    out.extend(ordering.minutes_lines(store, meeting_id))
     out.append(("h2", "记录核验"))
     out.append(("p", f"审计日志链头哈希：{audit.head(store)}"))
     out.append(("p", f"生成时间：{time.strftime('%Y-%m-%d %H:%M:%S')}（议事系统自动生成）"))

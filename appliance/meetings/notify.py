@@ -1,11 +1,14 @@
 """What each change pushes, to whom. Topics: `meeting:<id>` (every tablet, the console and the
 big screen), `console:<id>` (the secretary's console and the big screen: progress, the list of
-members yet to vote, the floor), `document:<id>` (open readers of one document)."""
+members yet to vote, the floor), `document:<id>` (open readers of one document), `members:<id>`
+(members and staff of the meeting: events about a confidential item, which an attendee's stream
+never carries; `item_topic` chooses)."""
 
 from flask import current_app
 
-from appliance.meetings import core, minutes, polls
+from appliance.meetings import confidential, core, minutes, polls
 from appliance.meetings.attendance_push import pusher
+from appliance.web import auth
 from appliance.web.events import broadcaster
 from appliance.web.live import TOPIC_PROVIDERS
 
@@ -22,11 +25,31 @@ def _meeting_topics(store, person, args):
         return
     if core.may_follow(store, person, mid):
         yield f"meeting:{mid}"
+        if confidential.sees_all(store, person, mid):
+            yield f"members:{mid}"
     if person.has(*core.STAFF_ROLES):
         yield f"console:{mid}"
 
 
 TOPIC_PROVIDERS.append(_meeting_topics)
+
+
+def item_topic(store, item_id, meeting_id):
+    """Where an event about this item goes: everyone on the list, or members and staff only."""
+    if item_id is not None and store.scalar("SELECT confidential FROM agenda_items WHERE id = ?", (item_id,)):
+        return f"members:{meeting_id}"
+    return f"meeting:{meeting_id}"
+
+
+def agenda(meeting_id):
+    """The agenda changed (order, an item marked confidential): pages reload it."""
+    _pub(f"meeting:{meeting_id}", "agenda", {"meeting": meeting_id})
+    _pub(f"console:{meeting_id}", "agenda", {"meeting": meeting_id})
+
+
+def screen(meeting_id):
+    """The chair revealed (or hid again) a confidential item on the big screen."""
+    _pub(f"console:{meeting_id}", "screen", {"meeting": meeting_id})
 
 
 def attendance(store, meeting_id):
@@ -50,7 +73,7 @@ def person_changed(meeting_id, person_id):
 def poll_opened(store, poll):
     data = {"poll": poll["id"], "title": poll["title"], "mode": poll["mode"], "rule": poll["rule"],
             "closes_at": poll["closes_at"], "item": poll["item_id"]}
-    _pub(f"meeting:{poll['meeting_id']}", "poll.opened", data)
+    _pub(item_topic(store, poll["item_id"], poll["meeting_id"]), "poll.opened", data)
 
 
 def poll_progress(store, poll_id, meeting_id):
@@ -60,11 +83,12 @@ def poll_progress(store, poll_id, meeting_id):
 
 def poll_closed(store, result, meeting_id):
     data = {**result.to_json(), "line": minutes.result_line(result)}
-    _pub(f"meeting:{meeting_id}", "poll.closed", data)
+    item_id = store.scalar("SELECT item_id FROM polls WHERE id = ?", (result.poll,))
+    _pub(item_topic(store, item_id, meeting_id), "poll.closed", data)
 
 
-def materials(meeting_id, document_id=None, version=None):
-    _pub(f"meeting:{meeting_id}", "materials", {"document": document_id, "version": version})
+def materials(meeting_id, document_id=None, version=None, item_id=None):
+    _pub(item_topic(auth.store(), item_id, meeting_id), "materials", {"document": document_id, "version": version})
     if document_id is not None:
         _pub(f"document:{document_id}", "document.updated", {"document": document_id, "version": version})
 
@@ -72,7 +96,12 @@ def materials(meeting_id, document_id=None, version=None):
 def recalled(meeting_id, document_ids):
     for d in document_ids:
         _pub(f"document:{d}", "recalled", {"document": d})
-    _pub(f"meeting:{meeting_id}", "recalled", {"documents": document_ids})
+    secret = {r[0] for r in auth.store().all(
+        "SELECT ma.document_id FROM materials ma JOIN agenda_items i ON i.id = ma.item_id WHERE ma.meeting_id = ? AND i.confidential = 1",
+        (meeting_id,))}
+    _pub(f"meeting:{meeting_id}", "recalled", {"documents": [d for d in document_ids if d not in secret]})
+    if secret:
+        _pub(f"members:{meeting_id}", "recalled", {"documents": document_ids})
 
 
 def floor(meeting_id):

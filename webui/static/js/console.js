@@ -166,6 +166,7 @@
     $("close-meeting").hidden = state.meeting.status === "closed";
     if (state.meeting.minutes_document) { $("minutes-link").hidden = false; $("minutes-link").href = "/documents/" + state.meeting.minutes_document; }
     renderRoster(); renderAgenda(); renderMaterials(); renderFloor(); renderProgress();
+    (Y.consoleHooks || []).forEach(function (hook) { hook(state, act); });  // e.g. agenda-console.js
   }
 
   var pending = null;
@@ -192,7 +193,7 @@
   });
 
   Y.live({
-    connected: load, attendance: load, "meeting.changed": load, materials: load, floor: load, "poll.opened": load, "poll.closed": load, "meeting.closed": load,
+    connected: load, attendance: load, "meeting.changed": load, materials: load, floor: load, "poll.opened": load, "poll.closed": load, "meeting.closed": load, agenda: load, screen: load,
     "poll.progress": function (p) { if (state) { state.progress = p; } load(); }
   });
 })();

@@ -19,7 +19,8 @@
       $("result").hidden = true;
     }
     if (state.progress) { showProgress(state.progress); }
-    var closed = state.polls.filter(function (p) { return p.status === "closed"; });
+    var closed = state.polls.filter(function (p) { return p.status === "closed"; })
+      .sort(function (a, b) { return a.closed_at - b.closed_at; });  // the latest held, whatever the agenda order
     if (!open && closed.length) { showResult(closed[closed.length - 1].result); }
   }
   function showProgress(p) { $("poll-count").textContent = Y.fmt(L.cast_of, p); }
@@ -32,7 +33,7 @@
     $("result-line").className = "result-line big " + (r.passed ? "passed" : "failed");
     Y.bars($("result-bars"), r);
   }
-  function load() { return Y.api("GET", "/api/v1/meetings/" + id + "/console").then(function (s) { state = s; render(); }); }
+  function load() { return Y.api("GET", "/api/v1/meetings/" + id + "/screen").then(function (s) { state = s; render(); }); }
   function clock() { $("clock").textContent = new Date().toLocaleTimeString("zh-CN", { hour12: false }); }
   setInterval(clock, 1000); clock();
   Y.live({
@@ -40,6 +41,8 @@
     attendance: function (a) { if (state) { state.attendance = a; render(); } },
     "poll.opened": load,
     "poll.progress": showProgress,
-    "poll.closed": function (r) { showResult(r); load(); }
+    // The screen's state hides a confidential item's title until the chair reveals it; the
+    // event itself (sent to staff) is not shown.
+    "poll.closed": load, agenda: load, screen: load
   });
 })();

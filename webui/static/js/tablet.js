@@ -146,6 +146,7 @@
     "poll.opened": function () { choice = null; document.querySelectorAll(".choice").forEach(function (o) { o.classList.remove("selected"); }); $("result").hidden = true; load(); },
     "poll.closed": function (r) { $("ballot").hidden = true; showResult(r); load(); },
     "meeting.changed": load,
+    agenda: load,
     materials: load,
     recalled: load,
     "meeting.closed": load
