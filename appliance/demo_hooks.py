@@ -12,4 +12,10 @@ def _office(store, fresh):
     return add_demo(store, fresh)
 
 
-HOOKS = [_meetings, _office]
+def _leave(store, fresh):
+    from appliance.meetings.leave import add_demo
+
+    return add_demo(store, fresh)
+
+
+HOOKS = [_meetings, _office, _leave]

@@ -238,3 +238,20 @@ def to_json(row):
         "from_day": row["from_day"], "to_day": row["to_day"], "requested_at": row["requested_at"],
         "decided_at": row["decided_at"], "decided_by": row["decided_by_name"], "note": row["note"],
     }
+
+
+def add_demo(store, fresh):
+    """Demo: one request waiting in the upcoming meeting, and one approved (so 请假 shows 1)."""
+    from appliance.devices import people
+
+    if not fresh:
+        return []
+    upcoming = store.one("SELECT id FROM meetings WHERE status = 'planned' ORDER BY starts_at DESC LIMIT 1")
+    if upcoming is None:
+        return []
+    members = people.everyone(store, role="member")
+    secretary = people.everyone(store, role="secretary")[0]
+    waiting = ask(store, members[14], "参加市人大组织的培训", meeting_id=upcoming["id"])
+    approved = ask(store, members[12], "因公出差", meeting_id=upcoming["id"])
+    decide(store, secretary, approved, True, "同意")
+    return [f"Demo leave: request #{waiting} waiting for a decision, #{approved} approved, in meeting #{upcoming['id']}."]

@@ -153,7 +153,8 @@ def test_who_may_see_which_ledger_and_bad_years(year_of_meetings):
     assert error(sec.get("/api/v1/attendance?year=abc"), 400)["field"] == "year"
     # Pages: staff see the table, a member is sent to their own record.
     page = sec.get(f"/attendance?year={year}").get_data(as_text=True)
-    assert A in page and "出席情况" in page
+    assert A in page and "出席情况" in page and 'id="grace-form"' in page
+    assert 'id="grace-form"' not in staff_client(app).get(f"/attendance?year={year}").get_data(as_text=True)
     r = tablets[A].get(f"/attendance?year={year}")
     assert r.status_code == 302 and r.headers["Location"].endswith(f"/attendance/{a}?year={year}")
     page = tablets[A].get(f"/attendance/{a}?year={year}").get_data(as_text=True)

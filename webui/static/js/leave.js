@@ -3,8 +3,8 @@
 // request changed (approved, declined, a new one to decide).
 (function () {
   "use strict";
-  var root = document.getElementById("leave");
-  if (!root) { return; }
+  var root = document.getElementById("leave"), grace = document.getElementById("grace-form");
+  if (!root && !grace) { return; }
   var status = document.getElementById("leave-status");
 
   function say(msg, ok) { status.textContent = msg; status.className = "status " + (ok ? "ok" : "error"); }
@@ -48,6 +48,13 @@
     });
   });
 
+  if (grace) {  // the attendance page: the grace before a sign-in counts as late
+    grace.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      api("POST", "/api/v1/attendance/settings", { late_grace_minutes: parseInt(grace.late_grace_minutes.value, 10) }).then(reload).catch(fail);
+    });
+    return;
+  }
   var es = new EventSource("/api/v1/events");
   es.addEventListener("leave", reload);
 })();
