@@ -346,3 +346,18 @@ def test_named_list_for_staff_only_and_never_for_secret_polls(room):
     r = sec.get(f"/api/v1/polls/{secret_pid}/named")
     assert r.status_code == 409 and r.get_json()["error"]["code"] == "secret_poll" and "无记名" in r.get_json()["error"]["message"]
     assert sec.get("/api/v1/polls/999999/named").status_code == 404
+
+
+def test_renumbering_keeps_positions_one_to_n(demo_app):
+    from appliance.meetings import core, ordering
+
+    st = demo_app.extensions["yishi"].store
+    mid = core.create(st, None, "standing", "顺序测试", 0)
+    ids = [core.add_item(st, None, mid, f"议题{n}", "other") for n in range(6)]
+    assert ordering.set_order(st, None, mid, ids[::-1]) == ids[::-1]
+    assert [(r["id"], r["position"]) for r in core.items(st, mid)] == [(i, n) for n, i in enumerate(ids[::-1], start=1)]
+    assert ordering.move(st, None, mid, ids[0], 1) == [ids[0], *ids[:0:-1]]
+    assert sorted(r["position"] for r in core.items(st, mid)) == list(range(1, 7))
+    assert ordering.move(st, None, mid, ids[0], 1) == [ids[0], *ids[:0:-1]]  # no change, nothing written
+    assert st.scalar("SELECT count(*) FROM audit WHERE action = 'agenda.order'") == 2
+    assert core.add_item(st, None, mid, "新增议题", "other") and core.items(st, mid)[-1]["position"] == 7
