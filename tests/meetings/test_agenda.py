@@ -130,6 +130,14 @@ class Stream:
         self.text, self.done = "", threading.Event()
         threading.Thread(target=self._read, daemon=True).start()
 
+    def events(self):
+        out = []
+        for block in self.text.split("\n\n"):
+            fields = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line and not line.startswith(":"))
+            if "event" in fields:
+                out.append((fields["event"], json.loads(fields["data"])))
+        return out
+
     def _read(self):
         for chunk in self.resp.response:
             self.text += chunk.decode() if isinstance(chunk, bytes) else chunk
@@ -142,6 +150,7 @@ def test_an_attendees_stream_carries_nothing_of_a_confidential_item(room):
     app, sec, mid, items, tablets, attendee = room
     report, bill, secret = items
     a, m = Stream(attendee, mid), Stream(tablets["李秀英"], mid)
+    public = upload(sec, mid, "条例草案", bill)
     mat = upload(sec, mid, "张某某同志考察材料", secret)
     r = sec.post(f"/api/v1/materials/{mat}/replace", data={"file": (io.BytesIO(make_pdf("张某某 修正")), "m2.pdf")},
                  content_type="multipart/form-data")
@@ -159,12 +168,16 @@ def test_an_attendees_stream_carries_nothing_of_a_confidential_item(room):
         b.publish(f"person:{person_id(app, who)}", "end-of-test", {})
     assert a.done.wait(10) and m.done.wait(10)
     doc = app.extensions["yishi"].store.scalar("SELECT document_id FROM materials WHERE id = ?", (mat,))
-    assert f"members:{mid}" not in a.text.split("\n", 3)[2] and f"members:{mid}" in m.text
+    hello = [next(line for line in s.text.splitlines() if line.startswith("data:")) for s in (a, m)]
+    assert f'"meeting:{mid}"' in hello[0] and f'"members:{mid}"' not in hello[0] and f'"members:{mid}"' in hello[1]
     # The member's stream has the confidential poll and material; the attendee's has the open one only.
     assert f'"poll": {pid}' in m.text and SECRET_TITLE in m.text and f'"document": {doc}' in m.text
     assert f'"poll": {open_pid}' in a.text and "event: poll.closed" in a.text
     assert f'"poll": {pid}' not in a.text and SECRET_TITLE not in a.text and f'"document": {doc},' not in a.text
-    assert not re.search(rf"\b{doc}\b", "".join(line for line in a.text.splitlines() if line.startswith("data:") and "recalled" in line))
+    recalled = [data for event, data in a.events() if event == "recalled"]
+    public_doc = app.extensions["yishi"].store.scalar("SELECT document_id FROM materials WHERE id = ?", (public,))
+    assert recalled == [{"documents": [public_doc]}]  # the meeting closed: the attendee hears of the public material only
+    assert any(doc in data["documents"] for event, data in m.events() if event == "recalled")
 
 
 def test_big_screen_shows_a_generic_title_until_the_chair_reveals(room):
@@ -333,3 +346,18 @@ def test_named_list_for_staff_only_and_never_for_secret_polls(room):
     r = sec.get(f"/api/v1/polls/{secret_pid}/named")
     assert r.status_code == 409 and r.get_json()["error"]["code"] == "secret_poll" and "无记名" in r.get_json()["error"]["message"]
     assert sec.get("/api/v1/polls/999999/named").status_code == 404
+
+
+def test_renumbering_keeps_positions_one_to_n(demo_app):
+    from appliance.meetings import core, ordering
+
+    st = demo_app.extensions["yishi"].store
+    mid = core.create(st, None, "standing", "顺序测试", 0)
+    ids = [core.add_item(st, None, mid, f"议题{n}", "other") for n in range(6)]
+    assert ordering.set_order(st, None, mid, ids[::-1]) == ids[::-1]
+    assert [(r["id"], r["position"]) for r in core.items(st, mid)] == [(i, n) for n, i in enumerate(ids[::-1], start=1)]
+    assert ordering.move(st, None, mid, ids[0], 1) == [ids[0], *ids[:0:-1]]
+    assert sorted(r["position"] for r in core.items(st, mid)) == list(range(1, 7))
+    assert ordering.move(st, None, mid, ids[0], 1) == [ids[0], *ids[:0:-1]]  # no change, nothing written
+    assert st.scalar("SELECT count(*) FROM audit WHERE action = 'agenda.order'") == 2
+    assert core.add_item(st, None, mid, "新增议题", "other") and core.items(st, mid)[-1]["position"] == 7
