@@ -442,8 +442,17 @@ class SheetResult:
     lines: tuple = ()
     fallback_reason: str | None = None
 
+    @property
+    def passed(self):
+        """Satisfied (an assessment), every nominee passed (an appointment), every seat filled (an election)."""
+        if self.kind == "assessment":
+            return self.outcome.get("outcome") == assess_rules.SATISFIED
+        if self.kind == "appointment":
+            return all(n["passed"] for n in self.outcome.get("nominees", ()))
+        return self.outcome.get("reason") == elections.SEATS_FILLED
+
     def to_json(self):
-        return {**asdict(self), "lines": list(self.lines)}
+        return {**asdict(self), "lines": list(self.lines), "passed": self.passed}
 
 
 def result(store, poll_id):
