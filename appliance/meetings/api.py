@@ -8,7 +8,7 @@ from appliance.errors import Forbidden, UserError
 from appliance.i18n import lazy_gettext as _l
 from appliance.meetings import core, floor, materials, minutes, notify, polls, sheets  # noqa: F401 (notify registers topics)
 from appliance.web import auth
-from appliance.web.apispec import api_route, field, json_body
+from appliance.web.apispec import ID_SCHEMA, api_route, field, json_body
 from appliance.web.params import to_id
 
 bp = Blueprint("meetings_api", __name__, url_prefix="/api/v1")
@@ -94,7 +94,7 @@ def poll(poll_id):
                "ballot_id": {"type": "string", "pattern": "^[0-9a-f]{32}$"},
                "tracker": {"type": "string", "pattern": "^[2-9A-HJ-NP-Z]{8}$"},
                "marks": {"type": "object", "maxProperties": sheets.MAX_LINES},  # sheets: {"<line id>": "yes"|"no"|"abstain"}
-               "write_ins": {"type": "array", "maxItems": sheets.MAX_LINES, "items": {"type": "integer"}}}},
+               "write_ins": {"type": "array", "maxItems": sheets.MAX_LINES, "items": ID_SCHEMA}}},
            response={"type": "object", "properties": {"recorded": {"type": "boolean"}, "retry": {"type": "boolean"}}})
 def cast(poll_id):
     data = json_body()
@@ -241,7 +241,7 @@ def proxy_signin(meeting_id, person_id):
     return jsonify({"attendance": notify.attendance(st, meeting_id)})
 
 
-LINE = {"type": "object", "properties": {"name": {"type": "string", "maxLength": 100}, "person": {"type": "integer"},
+LINE = {"type": "object", "properties": {"name": {"type": "string", "maxLength": 100}, "person": ID_SCHEMA,
                                          "post": {"type": "string", "maxLength": 100}, "action": {"enum": ["appoint", "remove"]}}}
 
 
@@ -249,9 +249,9 @@ LINE = {"type": "object", "properties": {"name": {"type": "string", "maxLength":
            roles=CONSOLE,
            body={"type": "object", "properties": {"title": {"type": "string"}, "mode": {"enum": ["secret", "named"]},
                                                   "rule": {"enum": list(polls.RULES)}, "kind": {"enum": list(sheets.KINDS)},
-                                                  "seats": {"type": "integer"}, "by_election": {"type": "boolean"},
+                                                  "seats": {"type": "integer", "minimum": 1, "maximum": sheets.MAX_LINES}, "by_election": {"type": "boolean"},
                                                   "lines": {"type": "array", "maxItems": sheets.MAX_LINES, "items": LINE},
-                                                  "eligible": {"type": "array", "maxItems": 1000, "items": {"type": "integer"}}}},
+                                                  "eligible": {"type": "array", "maxItems": 1000, "items": ID_SCHEMA}}},
            response=ID_BODY)
 def create_poll(item_id):
     data = json_body()

@@ -13,6 +13,7 @@ table is rewritten in key order at close. The counted result is stored as JSON i
 """
 
 import json
+import re
 import secrets
 import time
 from dataclasses import asdict, dataclass, field
@@ -27,6 +28,7 @@ from appliance.store import audit
 KINDS = ("motion", "assessment", "appointment", "election")
 SHEET_KINDS = KINDS[1:]
 MAX_LINES = 60
+LINE_KEY = re.compile(r"^[0-9]{1,18}$")  # a line id as a JSON object key
 ASSESSMENT_LABELS = {"satisfied": "满意", "basically": "基本满意", "unsatisfied": "不满意"}
 CHOICE_TEXT = {"yes": "赞成", "no": "反对", "abstain": "弃权"}
 ACTION_TEXT = {"appoint": "任命", "remove": "免去"}
@@ -236,7 +238,7 @@ def _canonical(p, choice, marks, write_ins, line_rows):
         except BallotRefused as e:
             raise _refuse(e.code) from None
         return json.dumps({"choice": choice}, sort_keys=True, separators=(",", ":"))
-    if not isinstance(marks, dict) or any(not isinstance(k, str) or not k.isdigit() or len(k) > 18 for k in marks):
+    if not isinstance(marks, dict) or any(not isinstance(k, str) or not LINE_KEY.match(k) for k in marks):
         raise _refuse("bad_marks")
     by_id = {str(r["id"]): r for r in line_rows}
     if any(k not in by_id for k in marks):

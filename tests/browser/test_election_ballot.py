@@ -88,6 +88,11 @@ def test_election_ballot_seat_cap_and_write_in_on_a_phone(demo_server, new_conte
         cons = new_context()
         cons.request.post(demo_server.url + "/api/v1/login", data={"username": "secretary", "password": "yishi-secretary"},
                           headers={"Origin": demo_server.url})
+        screen = cons.new_page()
+        screen.goto(f"{demo_server.url}/screen/{mid}")
+        expect(screen.locator("#result-line")).to_contain_text("尚缺 2 名，须另行选举")
+        expect(screen.locator("#result-bars .sheet-bar")).to_have_count(4)  # three candidates and the write-in
+        expect(screen.locator("#result-bars")).to_contain_text(writein)
         cpage = cons.new_page()
         cpage.goto(f"{demo_server.url}/meetings/{mid}/console")
         button = cpage.locator(f'.next-round[data-poll="{poll}"]')

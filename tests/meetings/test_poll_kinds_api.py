@@ -85,7 +85,7 @@ def test_election_on_the_tablet_seat_cap_write_in_and_next_round(room):
 def test_election_creation_refusals(room):
     app, st, sec, mid, items, tablets = room
     before = st.scalar("SELECT count(*) FROM polls")
-    for body, code, fld in (({"kind": "election", "seats": 0, "lines": [{"name": "甲"}]}, "bad_seats", "seats"),
+    for body, code, fld in (({"kind": "election", "seats": 0, "lines": [{"name": "甲"}]}, "bad_field", "seats"),
                             ({"kind": "election", "seats": 3, "lines": [{"name": "甲"}, {"name": "乙"}]}, "too_few_candidates", "lines"),
                             ({"kind": "election", "seats": 1, "lines": [{"person": 999999}]}, "unknown_person", "lines"),
                             ({"kind": "election", "seats": 1, "lines": [{"name": "甲"}, {"name": "甲"}]}, "duplicate_line", "lines"),
