@@ -31,6 +31,7 @@ def test_election_ballot_seat_cap_and_write_in_on_a_phone(demo_server, new_conte
         pair_context(ctx, demo_server, admin, voter, member_pin(1))
         page = ctx.new_page()
         page.goto(f"{demo_server.url}/meetings/{mid}")
+        expect(page.locator("#attendance")).not_to_be_empty()  # loaded after the live stream said hello
         assert sec.post(f"/api/v1/meetings/{mid}/signin/open").status_code == 200
         page.locator("#signin-meeting").click()
         page.locator("#signin-state").wait_for(state="visible")
@@ -101,3 +102,53 @@ def test_election_ballot_seat_cap_and_write_in_on_a_phone(demo_server, new_conte
         expect(cpage.locator(".poll[data-poll]")).to_have_count(2)
         polls = sec.get(f"/api/v1/meetings/{mid}").json()["polls"]
         assert [(p["round"], p["round_kind"], p["seats"]) for p in polls] == [(1, "first", 2), (2, "further", 2)]
+
+
+def test_assessment_and_appointment_sheets_on_a_phone(demo_server, new_context):
+    with httpx.Client(base_url=demo_server.url, headers={"Origin": demo_server.url}, verify=False, timeout=30) as admin, \
+         httpx.Client(base_url=demo_server.url, headers={"Origin": demo_server.url}, verify=False, timeout=30) as sec:
+        assert admin.post("/api/v1/login", json={"username": "admin", "password": "yishi-admin"}).status_code == 200
+        assert sec.post("/api/v1/login", json={"username": "secretary", "password": "yishi-secretary"}).status_code == 200
+        mid = sec.post("/api/v1/meetings", json={"kind": "standing", "title": "测评与任免", "starts_at": "2026-06-29T09:00"}).json()["id"]
+        report = sec.post(f"/api/v1/meetings/{mid}/items", json={"title": "对区法院工作报告的满意度测评", "kind": "report"}).json()["id"]
+        appoint = sec.post(f"/api/v1/meetings/{mid}/items", json={"title": "人事任免", "kind": "appointment"}).json()["id"]
+        people = {p["name"]: p["id"] for p in admin.get("/api/v1/admin/people").json()["people"]}
+        ctx = new_context(viewport=PHONE)
+        pair_context(ctx, demo_server, admin, MEMBERS[1], member_pin(2))
+        page = ctx.new_page()
+        page.goto(f"{demo_server.url}/meetings/{mid}")
+        expect(page.locator("#attendance")).not_to_be_empty()  # loaded after the live stream said hello
+        assert sec.post(f"/api/v1/meetings/{mid}/signin/open").status_code == 200
+        page.locator("#signin-meeting").click()
+        page.locator("#signin-state").wait_for(state="visible")
+        for name in MEMBERS[2:9]:
+            assert sec.post(f"/api/v1/meetings/{mid}/people/{people[name]}/signin", json={"reason": "代签"}).status_code == 200
+
+        pa = sec.post(f"/api/v1/items/{report}/polls", json={"kind": "assessment"}).json()["id"]
+        assert sec.post(f"/api/v1/polls/{pa}/open", json={}).status_code == 200
+        page.locator("#sheet").wait_for(state="visible")
+        expect(page.locator('#ballot > .choices')).to_be_hidden()  # no 赞成/反对/弃权 on an assessment
+        expect(page.locator("#submit-ballot")).to_be_disabled()
+        page.locator('.choice[data-assess="basically"]').click()
+        page.locator("#submit-ballot").click()
+        expect(page.locator("#ballot-status")).to_contain_text("已提交")
+        r = sec.post(f"/api/v1/polls/{pa}/close").json()
+        assert r["outcome"]["basically"] == 1
+        expect(page.locator("#result-line")).to_contain_text("基本满意 1（6.7%）")
+        expect(page.locator("#result-bars .sheet-bar")).to_have_count(5)
+
+        pn = sec.post(f"/api/v1/items/{appoint}/polls", json={"kind": "appointment", "lines": [
+            {"name": "张某某", "post": "区财政局局长"}, {"name": "李某某", "post": "区教育局局长"}]}).json()["id"]
+        assert sec.post(f"/api/v1/polls/{pn}/open", json={}).status_code == 200
+        lines = page.locator("#sheet .sheet-line[data-line]")
+        expect(lines).to_have_count(2)
+        expect(lines.first).to_contain_text("区财政局局长")
+        lines.nth(0).locator('.choice[data-mark="yes"]').click()
+        expect(page.locator("#submit-ballot")).to_be_disabled()  # every nominee needs a mark
+        lines.nth(1).locator('.choice[data-mark="no"]').click()
+        page.locator("#submit-ballot").click()
+        expect(page.locator("#ballot-status")).to_contain_text("已提交")
+        expect(lines.nth(0).locator('.choice[data-mark="no"]')).to_be_disabled()
+        r = sec.post(f"/api/v1/polls/{pn}/close").json()
+        assert [(n["yes"], n["no"]) for n in r["outcome"]["nominees"]] == [(1, 0), (0, 1)]
+        expect(page.locator("#result-line")).to_contain_text("任命 张某某 为区财政局局长：赞成 1")

@@ -58,6 +58,7 @@
   }
 
   function setVoted(voted) {
+    if (Sheet.active()) { Sheet.show(openPoll); }  // redrawn with its marks locked once voted
     document.querySelectorAll(".choice").forEach(function (b) { b.disabled = voted; });
     $("submit-ballot").disabled = voted || !(Sheet.active() ? Sheet.ready() : choice);
     $("ballot").classList.toggle("done", voted);
