@@ -62,12 +62,18 @@ def _settings_snapshot(settings, kind):
     from appliance.config import Settings
 
     s = settings or Settings()
-    if kind == "assessment":
-        rule = assess_rules.AssessmentRule(tuple(s.assessment_counted), elections.Base(s.assessment_base),
-                                           law.Rule(s.assessment_threshold))
-        return {"counted": list(rule.counted), "base": rule.base.value, "threshold": rule.threshold.value}
-    if kind == "election":
-        return {"base": elections.Base(s.election_base).value, "runoff_needs_threshold": bool(s.runoff_needs_threshold)}
+    try:
+        if kind == "assessment":
+            rule = assess_rules.AssessmentRule(tuple(s.assessment_counted), elections.Base(s.assessment_base),
+                                               law.Rule(s.assessment_threshold))
+            return {"counted": list(rule.counted), "base": rule.base.value, "threshold": rule.threshold.value}
+        if kind == "election":
+            return {"base": elections.Base(s.election_base).value, "runoff_needs_threshold": bool(s.runoff_needs_threshold)}
+    except (TypeError, ValueError) as e:
+        # config.json was edited by hand: say which setting, and what it may be
+        raise Conflict("bad_settings", _l("The counting settings in config.json are not valid (%(detail)s); the defaults are "
+                                          "assessment_counted [\"satisfied\", \"basically\"], assessment_base and election_base "
+                                          "\"all_members\" or \"took_part\", assessment_threshold \"majority\".", detail=str(e))) from None
     return {}
 
 

@@ -373,3 +373,51 @@ def test_minutes_show_every_kind(committee, tmp_path):
     assert "满意度测评" in text and "满意与基本满意合计 20 — 需 18 票 — 测评结果：满意" in text and "57.1%" in text
     assert "任命 张某某 为区财政局局长：赞成 19，反对 0，弃权 0，未表决 11 — 需 18 票 — 通过" in text
     assert "当选：甲" in text and "乙、丙 得票相等，须就 1 个名额再次投票" in text and "差额" in text
+
+
+def test_sheet_ballots_are_kept_like_secret_ballots(committee):
+    """No person or time on the ballot side, rows in random-key order (not casting order), nothing in
+    the audit log that a ballot carries, and no history in the WAL after close."""
+    import os
+
+    st, members, _ = committee
+    mid = meeting(st, members, 30)
+    pid = election(st, mid, ["甲", "乙", "丙"], 2)
+    polls.open_(st, None, pid)
+    ids = line_ids(st, pid)
+    cast = []
+    for n, m in enumerate(members[:30]):
+        bid, tracker = Ids.next()
+        marks = {str(ids[n % 3]): "yes", str(ids[(n + 1) % 3]): "no"}
+        assert polls.cast(st, m, pid, None, bid, tracker, marks=marks, write_ins=[members[33].id] if n % 5 == 0 else [])
+        cast.append(tracker)
+    polls.close(st, None, pid)
+    assert st.scalar("SELECT sql FROM sqlite_master WHERE name = 'sheet_ballots'").rstrip().endswith("WITHOUT ROWID")
+    stored = [r[1] for r in st.conn.execute("SELECT id, tracker, marks FROM sheet_ballots WHERE poll_id = ?", (pid,))]
+    by_key = [r[0] for r in st.conn.execute("SELECT tracker FROM sheet_ballots WHERE poll_id = ? ORDER BY id", (pid,))]
+    assert stored == by_key and sorted(stored) == sorted(cast) and stored != cast
+    details = " ".join(r[0] for r in st.all("SELECT detail FROM audit"))
+    assert not any(t in details for t in cast) and '"marks"' not in details
+    wal = st.path + "-wal"
+    assert not os.path.exists(wal) or os.path.getsize(wal) == 0
+
+
+def test_counting_settings_live_in_config_json(committee, tmp_path):
+    st, members, _ = committee
+    d = str(tmp_path / "cfg")
+    import os
+
+    os.makedirs(d)
+    assert (Settings().assessment_counted, Settings().election_base) == (("satisfied", "basically"), "all_members")  # LAW.md
+    Settings(election_base="took_part", assessment_counted=["satisfied"]).save(d)
+    loaded = Settings.load(d)
+    mid = meeting(st, members, 30)
+    pa = polls.create(st, None, core.add_item(st, None, mid, "测评", "report"), kind="assessment", settings=loaded)
+    pe = election(st, mid, ["甲"], 1, settings=loaded)
+    assert json.loads(polls.get(st, pa)["settings"])["counted"] == ["satisfied"]
+    assert json.loads(polls.get(st, pe)["settings"])["base"] == "took_part"
+    before = st.scalar("SELECT count(*) FROM polls")
+    with pytest.raises(Conflict) as e:
+        election(st, mid, ["甲"], 1, settings=Settings(election_base="half"))
+    assert e.value.code == "bad_settings" and "config.json" in str(e.value.message) and "half" in str(e.value.message)
+    assert st.scalar("SELECT count(*) FROM polls") == before
