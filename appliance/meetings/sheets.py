@@ -18,7 +18,7 @@ import secrets
 import time
 from dataclasses import asdict, dataclass, field
 
-from appliance.errors import Conflict, NotFound, UserError
+from appliance.errors import Conflict, UserError
 from appliance.i18n import lazy_gettext as _l
 from appliance.rules import assessment as assess_rules
 from appliance.rules import elections, law
@@ -236,7 +236,10 @@ def check_may_open(db, p):
 # -- casting -------------------------------------------------------------------------------
 
 def _canonical(p, choice, marks, write_ins, line_rows):
-    """The ballot as canonical JSON (every line present, sorted keys), or a refusal worded for the member."""
+    """The ballot as canonical JSON (every line present, sorted keys), or a refusal worded for the member.
+
+    An election's ballot is only checked for shape here and its write-ins returned: the roll it is
+    checked against is read in the ballot's transaction (_election_canonical)."""
     kind = p["kind"]
     if kind == "assessment":
         try:
@@ -298,7 +301,7 @@ def cast(store, person, p, choice, marks, write_ins, ballot_id, tracker, now):
     with store.write() as db:
         p = db.execute(polls._POLL, (p["id"],)).fetchone()
         if p["kind"] == "election":
-            canon = _election_canonical(db, p, marks, canon, line_rows)
+            canon = _election_canonical(db, p, marks, canon, line_rows)  # `canon` was the checked write-ins
         h = polls._hash_ballot(ballot_id, canon)
         mp = db.execute("SELECT capacity, status FROM meeting_people WHERE meeting_id = ? AND person_id = ?",
                         (p["meeting_id"], person.id)).fetchone()
@@ -684,11 +687,3 @@ def minutes_lines(store, r):
         out.append(("p", f"注：因“{r.fallback_reason}”，本项改为人工计票，由监票人清点。"))
     return out
 
-
-def get_poll(store, poll_id):
-    from appliance.meetings import polls
-
-    p = polls.get(store, poll_id)
-    if p is None:
-        raise NotFound("no_poll", _l("No such vote."))
-    return p
