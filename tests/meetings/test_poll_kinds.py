@@ -367,11 +367,14 @@ def test_minutes_show_every_kind(committee, tmp_path):
     polls.close(st, None, pn)
     pe = election(st, mid, ["甲", "乙", "丙"], 2)
     run_round(st, members, pe, [20, 18, 18], 2, 30)
+    ph = polls.create(st, None, core.add_item(st, None, mid, "审议意见办理情况测评", "report"), kind="assessment")
+    sheets.close_from_counts(st, None, ph, {"satisfied": 12, "basically": 5, "unsatisfied": 11, "void": 1}, "表决器故障")
     out = tmp_path / "m.pdf"
     out.write_bytes(minutes.render_pdf(st, mid))
     text = pdf_text(str(out))
     assert "满意度测评" in text and "满意与基本满意合计 20 — 需 18 票 — 测评结果：满意" in text and "57.1%" in text
     assert "任命 张某某 为区财政局局长：赞成 19，反对 0，弃权 0，未表决 11 — 需 18 票 — 通过" in text
+    assert "人工计票" in text and "表决器故障" in text and "合计 17 — 需 18 票 — 测评结果：不满意" in text
     assert "当选：甲" in text and "乙、丙 得票相等，须就 1 个名额再次投票" in text and "差额" in text
 
 
@@ -421,3 +424,32 @@ def test_counting_settings_live_in_config_json(committee, tmp_path):
         election(st, mid, ["甲"], 1, settings=Settings(election_base="half"))
     assert e.value.code == "bad_settings" and "config.json" in str(e.value.message) and "half" in str(e.value.message)
     assert st.scalar("SELECT count(*) FROM polls") == before
+
+
+def test_polls_held_before_the_upgrade_stay_motions(tmp_path):
+    """A store made before migration 0007 (poll kinds) keeps its closed polls as motions with their results."""
+    import os
+
+    from appliance.store import migrate, open_store
+    from appliance.store.keys import Argon2Params, Keyring
+    from tests.conftest import PASSPHRASE
+
+    mine = next(n for n, name, _ in migrate.available() if name.endswith("_poll_kinds.sql"))
+    d = str(tmp_path / "old")
+    os.makedirs(d)
+    _, key = Keyring.create(d, PASSPHRASE, Argon2Params(time_cost=1, memory_cost=8 * 1024, parallelism=1))
+    old = open_store(d, key, upto=mine - 1, create=True)
+    members = [people.create(old, None, f"委员{n}", ["member"], seat=n) for n in range(1, 4)]
+    mid = meeting(old, members, 3, membership=3)
+    item = core.add_item(old, None, mid, "决定", "bill")
+    with old.write() as db:  # the old code's poll: no kind column yet
+        pid = db.execute("INSERT INTO polls (item_id, title, status, membership, eligible, yes, no, abstain, not_voted, needed, passed) "
+                         "VALUES (?, '决定', 'closed', 3, 3, 2, 1, 0, 0, 2, 1)", (item,)).lastrowid
+    old.close()
+    new = open_store(d, key)
+    try:
+        p = polls.get(new, pid)
+        assert (p["kind"], p["counted_by"], p["round"]) == ("motion", "device", 1)
+        assert minutes.result_line(polls.result(new, pid)) == "赞成 2，反对 1，弃权 0，未表决 0 — 需 2 票 — 通过"
+    finally:
+        new.close()
