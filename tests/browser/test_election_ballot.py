@@ -102,6 +102,16 @@ def test_election_ballot_seat_cap_and_write_in_on_a_phone(demo_server, new_conte
         expect(cpage.locator(".poll[data-poll]")).to_have_count(2)
         polls = sec.get(f"/api/v1/meetings/{mid}").json()["polls"]
         assert [(p["round"], p["round_kind"], p["seats"]) for p in polls] == [(1, "first", 2), (2, "further", 2)]
+        # and adds an election from its form: kind, seats, one candidate per line
+        form = cpage.locator(f'form.new-sheet[data-item="{item}"]')
+        cpage.locator(f'li[data-item="{item}"] details.sheet-form summary').click()
+        form.locator('select[name="kind"]').select_option("election")
+        form.locator('input[name="seats"]').fill("1")
+        form.locator('textarea[name="lines"]').fill("甲某\n乙某")
+        form.locator("button").click()
+        expect(cpage.locator(".poll[data-poll]")).to_have_count(3)
+        added = sec.get(f"/api/v1/meetings/{mid}").json()["polls"][-1]
+        assert (added["kind"], added["seats"], [x["name"] for x in added["lines"]]) == ("election", 1, ["甲某", "乙某"])
 
 
 def test_assessment_and_appointment_sheets_on_a_phone(demo_server, new_context):

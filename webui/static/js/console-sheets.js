@@ -5,6 +5,8 @@
   "use strict";
   var Y = window.Yishi, L = Y.L, S = L.sheet || {};
 
+  var drafts = {};  // per item: what the secretary has typed, kept across the console's redraws
+
   function isSheet(p) { return p.kind && p.kind !== "motion"; }
 
   // One line per nominee or candidate: "name" or, for an appointment, "name / post / remove".
@@ -35,16 +37,22 @@
       l2.hidden = l4.hidden = kind.value !== "election";
       l3.hidden = kind.value === "assessment";
     }
-    kind.addEventListener("change", sync);
+    var draft = drafts[it.id] || {};
+    if (draft.kind) { kind.value = draft.kind; seats.value = draft.seats; lines.value = draft.lines; by.checked = draft.by; }
+    function keep() { drafts[it.id] = { kind: kind.value, seats: seats.value, lines: lines.value, by: by.checked, open: d.open }; }
+    kind.addEventListener("change", function () { sync(); keep(); });
+    [seats, lines, by].forEach(function (x) { x.addEventListener("input", keep); x.addEventListener("change", keep); });
     sync();
     f.addEventListener("submit", function (ev) {
       ev.preventDefault();
       var body = { kind: kind.value };
       if (kind.value !== "assessment") { body.lines = parseLines(lines.value, kind.value); }
       if (kind.value === "election") { body.seats = parseInt(seats.value, 10); body.by_election = by.checked; }
-      act("POST", "/api/v1/items/" + it.id + "/polls", body);
+      act("POST", "/api/v1/items/" + it.id + "/polls", body).then(function () { delete drafts[it.id]; }).catch(function () {});
     });
     var d = Y.el("details", { "class": "sheet-form" });
+    d.open = !!draft.open;
+    d.addEventListener("toggle", keep);
     d.appendChild(Y.el("summary", {}, S.add_sheet));
     d.appendChild(f);
     return d;
