@@ -43,6 +43,7 @@ catalogs: install
 		appliance/devices appliance/rules appliance/config.py appliance/i18n.py \
 		webui/templates/base.html webui/templates/error.html webui/templates/sealed.html \
 		webui/templates/home.html webui/templates/storage_problem.html webui/templates/devices
+	$(PY) tools/catalog.py kinds appliance/meetings/sheets.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info test-artifacts

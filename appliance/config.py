@@ -41,6 +41,14 @@ class Settings:
     wifi_passphrase: str = ""
     public_url: str = ""  # e.g. https://yishi.lan ; empty: the address the browser used
     committee: str = "人大常委会"
+    # How the committee counts (LAW.md part 2; local rules differ, so each is a setting).
+    # 满意度测评: the result is 满意 when these choices reach the threshold of the base.
+    assessment_counted: tuple = ("satisfied", "basically")
+    assessment_base: str = "all_members"  # or "took_part" (the ballots cast)
+    assessment_threshold: str = "majority"  # a law.Rule value
+    # Elections: more than half of all members (default) or of those who took part.
+    election_base: str = "all_members"
+    runoff_needs_threshold: bool = True  # a new round among the tied must again pass the threshold
 
     @classmethod
     def path(cls, data_dir):

@@ -6,9 +6,9 @@ from flask import Blueprint, g, jsonify, request
 
 from appliance.errors import Forbidden, UserError
 from appliance.i18n import lazy_gettext as _l
-from appliance.meetings import confidential, core, floor, materials, minutes, notify, polls  # noqa: F401 (notify registers topics)
+from appliance.meetings import confidential, core, floor, materials, minutes, notify, polls, sheets  # noqa: F401 (notify registers topics)
 from appliance.web import auth
-from appliance.web.apispec import api_route, field, json_body
+from appliance.web.apispec import ID_SCHEMA, api_route, field, json_body
 from appliance.web.params import to_id
 
 bp = Blueprint("meetings_api", __name__, url_prefix="/api/v1")
@@ -32,6 +32,8 @@ def _poll_json(p, person=None):
     st = auth.store()
     out = {"id": p["id"], "item": p["item_id"], "title": p["title"], "mode": p["mode"], "rule": p["rule"],
            "status": p["status"], "method": p["method"], "closes_at": p["closes_at"]}
+    if p["kind"] != "motion":
+        out.update(sheets.poll_json(st, p))
     if person is not None:
         out["voted"] = polls.has_voted(st, p["id"], person.id)
     r = polls.result(st, p["id"])
@@ -88,15 +90,19 @@ def poll(poll_id):
 
 
 @api_route(bp, "/polls/<int:poll_id>/ballots", "POST", "Cast a ballot (idempotent by the tablet's ballot id)",
-           body={"type": "object", "required": ["choice", "ballot_id"], "properties": {
-               "choice": {"enum": ["yes", "no", "abstain"]}, "ballot_id": {"type": "string", "pattern": "^[0-9a-f]{32}$"},
-               "tracker": {"type": "string", "pattern": "^[2-9A-HJ-NP-Z]{8}$"}}},
+           body={"type": "object", "required": ["ballot_id"], "properties": {
+               "choice": {"enum": ["yes", "no", "abstain", "satisfied", "basically", "unsatisfied"]},
+               "ballot_id": {"type": "string", "pattern": "^[0-9a-f]{32}$"},
+               "tracker": {"type": "string", "pattern": "^[2-9A-HJ-NP-Z]{8}$"},
+               "marks": {"type": "object", "maxProperties": sheets.MAX_LINES},  # sheets: {"<line id>": "yes"|"no"|"abstain"}
+               "write_ins": {"type": "array", "maxItems": sheets.MAX_LINES, "items": ID_SCHEMA}}},
            response={"type": "object", "properties": {"recorded": {"type": "boolean"}, "retry": {"type": "boolean"}}})
 def cast(poll_id):
     data = json_body()
     st = auth.store()
     p = confidential.poll_for(st, g.person, poll_id)
-    new = polls.cast(st, g.person, poll_id, data.get("choice"), data.get("ballot_id"), data.get("tracker"))
+    new = polls.cast(st, g.person, poll_id, data.get("choice"), data.get("ballot_id"), data.get("tracker"),
+                     marks=data.get("marks"), write_ins=data.get("write_ins"))
     if new:
         notify.poll_progress(st, poll_id, p["meeting_id"])
     return jsonify({"recorded": True, "retry": not new})
@@ -238,13 +244,34 @@ def proxy_signin(meeting_id, person_id):
     return jsonify({"attendance": notify.attendance(st, meeting_id)})
 
 
-@api_route(bp, "/items/<int:item_id>/polls", "POST", "Create a poll on an item", roles=CONSOLE,
+LINE = {"type": "object", "properties": {"name": {"type": "string", "maxLength": 100}, "person": ID_SCHEMA,
+                                         "post": {"type": "string", "maxLength": 100}, "action": {"enum": ["appoint", "remove"]}}}
+
+
+@api_route(bp, "/items/<int:item_id>/polls", "POST", "Create a poll on an item: a motion, an assessment, an appointment sheet or an election",
+           roles=CONSOLE,
            body={"type": "object", "properties": {"title": {"type": "string"}, "mode": {"enum": ["secret", "named"]},
-                                                  "rule": {"enum": list(polls.RULES)}}}, response=ID_BODY)
+                                                  "rule": {"enum": list(polls.RULES)}, "kind": {"enum": list(sheets.KINDS)},
+                                                  "seats": {"type": "integer", "minimum": 1, "maximum": sheets.MAX_LINES}, "by_election": {"type": "boolean"},
+                                                  "lines": {"type": "array", "maxItems": sheets.MAX_LINES, "items": LINE},
+                                                  "eligible": {"type": "array", "maxItems": 1000, "items": ID_SCHEMA}}},
+           response=ID_BODY)
 def create_poll(item_id):
     data = json_body()
+    kind = data.get("kind", "motion")
+    sheet = {} if kind == "motion" else {"lines": data.get("lines"), "seats": data.get("seats"), "eligible": data.get("eligible"),
+                                         "by_election": bool(data.get("by_election")), "settings": auth.appliance().settings}
     pid = polls.create(auth.store(), g.person.id, item_id, field(data, "title", required=False, max_len=200),
-                       data.get("mode", "secret"), data.get("rule", "majority"))
+                       data.get("mode", "secret"), data.get("rule", "majority"), kind, **sheet)
+    return jsonify({"id": pid})
+
+
+@api_route(bp, "/polls/<int:poll_id>/next-round", "POST", "After an election round: create the round the rules call for "
+           "(a new round among the tied, or a further round for unfilled seats)", roles=CONSOLE, response=ID_BODY,
+           body={"type": "object", "properties": {"candidates": {"type": "array", "maxItems": sheets.MAX_LINES,
+                                                                 "items": {"type": "string", "maxLength": 24}}}})
+def next_round(poll_id):
+    pid = sheets.next_round(auth.store(), g.person.id, poll_id, json_body().get("candidates"))
     return jsonify({"id": pid})
 
 

@@ -9,7 +9,7 @@ import io
 import os
 import time
 
-from appliance.meetings import core, ordering, polls
+from appliance.meetings import core, ordering, polls, sheets
 from appliance.store import audit
 
 FONT_PATHS = (
@@ -39,7 +39,9 @@ def _font():
 
 
 def result_line(r):
-    """赞成 X，反对 Y，弃权 Z，未表决 W — 需 K 票 — 通过 / 未通过"""
+    """赞成 X，反对 Y，弃权 Z，未表决 W — 需 K 票 — 通过 / 未通过 (a sheet poll: its lines, one per row)"""
+    if getattr(r, "kind", "motion") != "motion":
+        return "\n".join(r.lines)
     return f"赞成 {r.yes}，反对 {r.no}，弃权 {r.abstain}，未表决 {r.not_voted} — 需 {r.needed} 票 — {'通过' if r.passed else '未通过'}"
 
 
@@ -76,6 +78,9 @@ def lines(store, meeting_id):
             r = polls.result(store, p["id"])
             if r is None:
                 out.append(("p", f"表决“{p['title']}”未完成（{p['status']}）。"))
+                continue
+            if p["kind"] != "motion":
+                out.extend(sheets.minutes_lines(store, r))
                 continue
             method = "按表决器" if r.method == "electronic" else "举手表决"
             out.append(("p", f"表决：{p['title']}　方式：{MODE_TEXT[r.mode]}{method}　规则：{RULE_TEXT[r.rule]}通过"))

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 
 from appliance.errors import Conflict, NotFound, UserError
 from appliance.i18n import lazy_gettext as _l
-from appliance.meetings import core
+from appliance.meetings import core, sheets
 from appliance.rules import law
 from appliance.rules.ballots import CHOICES, MODES, BallotRefused, Voter, check_ballot, check_voter
 from appliance.store import audit
@@ -79,8 +79,10 @@ def open_poll_of(store, meeting_id):
         (meeting_id,))
 
 
-def create(store, actor_id, item_id, title=None, mode="secret", rule="majority"):
+def create(store, actor_id, item_id, title=None, mode="secret", rule="majority", kind="motion", **sheet):
+    """A draft poll on an item. `kind` other than a motion (and its `sheet` arguments) is sheets.py's."""
     it = core.item(store, item_id)
+    sheets.check_kind(kind, mode)
     if mode not in MODES:
         raise UserError("bad_mode", _l("Choose secret or named."), field="mode")
     if rule not in RULES:
@@ -88,6 +90,8 @@ def create(store, actor_id, item_id, title=None, mode="secret", rule="majority")
     title = (title or "").strip() or it["title"]
     if len(title) > 200:
         raise UserError("bad_title", _l("Enter a title of 1 to 200 characters."), field="title")
+    if kind != "motion":
+        return sheets.create(store, actor_id, it, kind, title, **sheet)
     with store.write() as db:
         pid = db.execute("INSERT INTO polls (item_id, title, mode, rule) VALUES (?,?,?,?)", (item_id, title, mode, rule)).lastrowid
         audit.record(db, actor_id, "poll.create", {"poll": pid, "item": item_id, "mode": mode, "rule": rule})
@@ -105,6 +109,7 @@ def open_(store, actor_id, poll_id, countdown=None, now=None):
             raise NotFound("no_poll", _l("No such vote."))
         if p["status"] != "draft":
             raise Conflict("poll_not_draft", _l("This vote has already been opened."))
+        sheets.check_may_open(db, p)  # 先免后任
         m = db.execute("SELECT * FROM meetings WHERE id = ?", (p["meeting_id"],)).fetchone()
         if m["status"] != "open":
             raise Conflict("meeting_not_open", _l("Open the meeting (sign-in) before voting."))
@@ -139,7 +144,7 @@ def _hash_ballot(ballot_id, choice):
     return hashlib.sha256(f"yishi-ballot-v2:{ballot_id}:{choice}".encode("ascii")).hexdigest()
 
 
-def cast(store, person, poll_id, choice, ballot_id, tracker=None, now=None):
+def cast(store, person, poll_id, choice, ballot_id, tracker=None, now=None, marks=None, write_ins=None):
     """Record one member's ballot. Returns True when new, False when this was a retry of it.
 
     Returns (or raises the refusal) only after the COMMIT holding the ballot has returned."""
@@ -147,11 +152,13 @@ def cast(store, person, poll_id, choice, ballot_id, tracker=None, now=None):
     committer = getattr(store, "ballot_committer", None)
     if committer is None:
         committer = store.__dict__.setdefault("ballot_committer", GroupCommitter(store))
-    return committer.submit(_cast, store, person, poll_id, choice, ballot_id, tracker, now)
+    return committer.submit(_cast, store, person, poll_id, choice, ballot_id, tracker, now, marks, write_ins)
 
 
-def _cast(store, person, poll_id, choice, ballot_id, tracker, now):
+def _cast(store, person, poll_id, choice, ballot_id, tracker, now, marks=None, write_ins=None):
     p = get(store, poll_id)
+    if p["kind"] != "motion":
+        return sheets.cast(store, person, p, choice, marks, write_ins, ballot_id, tracker, now)
     try:
         check_ballot(choice, ballot_id, tracker, p["mode"])
     except BallotRefused as e:
@@ -234,6 +241,8 @@ def result(store, poll_id):
     p = get(store, poll_id)
     if p["status"] != "closed":
         return None
+    if p["kind"] != "motion":
+        return sheets.result(store, poll_id)
     return Result(p["id"], p["title"], p["mode"], p["rule"], p["method"], p["yes"], p["no"], p["abstain"], p["not_voted"],
                   p["needed"], bool(p["passed"]), p["membership"], p["fallback_reason"])
 
@@ -241,6 +250,8 @@ def result(store, poll_id):
 def close(store, actor_id, poll_id, now=None):
     """Count, decide by the law, and make the ballot table forget the order of casting."""
     now = time.time() if now is None else now
+    if get(store, poll_id)["kind"] != "motion":
+        return sheets.close(store, actor_id, get(store, poll_id), now)
     with store.write() as db:
         p = _poll_row(db, poll_id)
         if p is None:
@@ -288,6 +299,7 @@ def show_of_hands(store, actor_id, poll_id, yes, no, abstain, reason, now=None):
             raise NotFound("no_poll", _l("No such vote."))
         if p["status"] == "closed":
             raise Conflict("poll_closed", _l("This vote is already closed."))
+        sheets.check_show_of_hands(p)
         m = db.execute("SELECT membership, status FROM meetings WHERE id = ?", (p["meeting_id"],)).fetchone()
         present = _present_members(db, p["meeting_id"])
         if not law.quorum_met(m["membership"], present):
@@ -315,6 +327,8 @@ def trackers(store, poll_id):
     p = get(store, poll_id)
     if p["status"] != "closed" or p["mode"] != "secret":
         raise Conflict("not_published", _l("The list of ballots is published when a secret vote closes."))
+    if p["kind"] != "motion":
+        return sheets.trackers(store, poll_id)
     return store.all("SELECT tracker, choice FROM ballots WHERE poll_id = ? ORDER BY tracker", (poll_id,))
 
 

@@ -2,7 +2,7 @@
 // It redraws from /api/v1/meetings/<id>/console whenever the live stream says something changed.
 (function () {
   "use strict";
-  var Y = window.Yishi, L = Y.L, id = Y.root.dataset.id;
+  var Y = window.Yishi, L = Y.L, id = Y.root.dataset.id, Sheets = window.YishiConsoleSheets;
   var $ = function (sel) { return document.getElementById(sel); };
   var state = null;
 
@@ -73,7 +73,8 @@
         if (p.status === "open") {
           row.appendChild(button(L.close, "primary close-poll", function () { act("POST", "/api/v1/polls/" + p.id + "/close"); }));
         }
-        if (p.status !== "closed") {
+        var sheet = Sheets.decorate(row, p, act);  // ballot sheets: console-sheets.js
+        if (p.status !== "closed" && !sheet) {
           row.appendChild(button(L.hands, "hands", function () { handsForm(row, p); }));
         }
         if (p.result) {
@@ -88,6 +89,7 @@
         act("POST", "/api/v1/items/" + it.id + "/polls", { mode: form.mode.value, rule: form.rule.value });
       });
       li.appendChild(form);
+      li.appendChild(Sheets.form(it, act));
       ol.appendChild(li);
     });
     var warnings = $("warnings");

@@ -41,6 +41,7 @@
   }
 
   function bars(box, r) {
+    if (r.kind && r.kind !== "motion" && window.YishiSheet) { return window.YishiSheet.bars(box, r); }  // sheet-ballot.js
     box.replaceChildren();
     var max = Math.max(1, r.yes + r.no + r.abstain + r.not_voted);
     [["yes", r.yes], ["no", r.no], ["abstain", r.abstain], ["not_voted", r.not_voted]].forEach(function (pair) {

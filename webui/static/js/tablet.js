@@ -3,7 +3,7 @@
 // that only this tablet knows; both are kept in localStorage until the poll closes.
 (function () {
   "use strict";
-  var Y = window.Yishi, L = Y.L, id = Y.root.dataset.id;
+  var Y = window.Yishi, L = Y.L, id = Y.root.dataset.id, Sheet = window.YishiSheet;
   var state = null, choice = null, openPoll = null;
   var $ = function (sel) { return document.getElementById(sel); };
 
@@ -48,6 +48,7 @@
       $("ballot-title").textContent = openPoll.title;
       $("ballot-rule").textContent = L.modes[openPoll.mode] + " · " + L.rules[openPoll.rule];
       Y.countdown($("ballot-countdown"), openPoll.closes_at, "ballot");
+      Sheet.show(openPoll, function (ok) { $("submit-ballot").disabled = !!openPoll.voted || !ok; });  // ballot sheets: sheet-ballot.js
       setVoted(openPoll.voted);
     } else {
       ballot.hidden = true;
@@ -57,14 +58,15 @@
   }
 
   function setVoted(voted) {
+    if (Sheet.active()) { Sheet.show(openPoll); }  // redrawn with its marks locked once voted
     document.querySelectorAll(".choice").forEach(function (b) { b.disabled = voted; });
-    $("submit-ballot").disabled = voted || !choice;
+    $("submit-ballot").disabled = voted || !(Sheet.active() ? Sheet.ready() : choice);
     $("ballot").classList.toggle("done", voted);
     if (voted) {
       var b = JSON.parse(localStorage.getItem("yishi-ballot-" + openPoll.id) || "null");
       $("ballot-status").textContent = L.submitted + (b && openPoll.mode === "secret" ? " " + L.your_tracker + ": " + b.tracker : "");
     } else {
-      $("ballot-status").textContent = L.confirm_first;
+      $("ballot-status").textContent = Sheet.active() ? Sheet.confirm() : L.confirm_first;
     }
   }
 
@@ -84,7 +86,7 @@
         data.ballots.forEach(function (b) {
           var mine = saved && b.tracker === saved.tracker;
           found = found || mine;
-          ol.appendChild(Y.el("li", { "class": mine ? "mine" : "" }, b.tracker + " — " + L.choices[b.choice]));
+          ol.appendChild(Y.el("li", { "class": mine ? "mine" : "" }, b.tracker + " — " + (L.choices[b.choice] || Sheet.describe(b.choice))));
         });
         $("trackers").hidden = false;
         if (saved) {
@@ -108,10 +110,14 @@
     });
   });
   $("submit-ballot").addEventListener("click", function () {
-    if (!openPoll || !choice) { return; }
+    var sheet = Sheet.active();
+    if (!openPoll || !(sheet ? Sheet.ready() : choice)) { return; }
     var b = ballotFor(openPoll.id);
     $("submit-ballot").disabled = true;
-    Y.api("POST", "/api/v1/polls/" + openPoll.id + "/ballots", { choice: choice, ballot_id: b.ballot_id, tracker: b.tracker })
+    var body = sheet ? Sheet.body() : { choice: choice };
+    body.ballot_id = b.ballot_id;
+    body.tracker = b.tracker;
+    Y.api("POST", "/api/v1/polls/" + openPoll.id + "/ballots", body)
       .then(function () { openPoll.voted = true; setVoted(true); })
       .catch(function (e) {
         if (e.code === "already_voted" || e.code === "ballot_stands") { openPoll.voted = true; setVoted(true); }
@@ -143,7 +149,7 @@
   Y.live({
     connected: load,
     attendance: function (a) { if (state) { state.attendance = a; $("attendance").textContent = Y.attendanceText(a); } },
-    "poll.opened": function () { choice = null; document.querySelectorAll(".choice").forEach(function (o) { o.classList.remove("selected"); }); $("result").hidden = true; load(); },
+    "poll.opened": function () { choice = null; Sheet.reset(); document.querySelectorAll(".choice").forEach(function (o) { o.classList.remove("selected"); }); $("result").hidden = true; load(); },
     "poll.closed": function (r) { $("ballot").hidden = true; showResult(r); load(); },
     "meeting.changed": load,
     agenda: load,
