@@ -39,6 +39,7 @@ def labels():
         "choose_two": _("Tick at least two people on the meeting's list."),
         "sheet_count": _("Sheets"),
         "pin": _("PIN"),
+        "counting": _("Paper ballots: the scrutineers are counting"),
     }
 
 

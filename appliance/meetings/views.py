@@ -7,7 +7,7 @@ from flask import Blueprint, g, redirect, render_template, request, url_for
 
 from appliance.errors import UserError
 from appliance.i18n import lazy_gettext as _l
-from appliance.meetings import core, floor, polls
+from appliance.meetings import core, floor, polls, scrutiny_views
 from appliance.web import auth
 from appliance.web.auth import page_login_required
 from appliance.web.core import HOME_LINKS, HOME_PANELS
@@ -60,6 +60,7 @@ def labels():
         "recalled": _("The meeting is closed; its materials have been recalled."),
         "signed_in": _("You are signed in."), "voted_already": _("You have voted in this poll."),
         "create_poll": _("Add a vote"), "minutes": _("Minutes"),
+        "paper": scrutiny_views.labels(),
         "counts": {"membership": _("Expected"), "present": _("Present"), "excused": _("Excused"), "absent": _("Absent"),
                    "attendees": _("Attending, non-voting")},
     }

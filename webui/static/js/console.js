@@ -76,9 +76,11 @@
         if (p.status !== "closed") {
           row.appendChild(button(L.hands, "hands", function () { handsForm(row, p); }));
         }
+        window.YishiPaper.pollControls(row, p, state, act, askReason);  // paper-console.js
         if (p.result) {
           row.appendChild(Y.el("p", { "class": "result-line " + (p.result.passed ? "passed" : "failed") },
-            p.result.line + (p.result.method === "show_of_hands" ? " (" + L.show_of_hands + ")" : "")));
+            p.result.line + (p.result.method === "show_of_hands" ? " (" + L.show_of_hands + ")" :
+              p.result.method === "hand_count" ? " (" + L.paper.hand_count + ")" : "")));
         }
         li.appendChild(row);
       });
@@ -166,6 +168,7 @@
     $("close-meeting").hidden = state.meeting.status === "closed";
     if (state.meeting.minutes_document) { $("minutes-link").hidden = false; $("minutes-link").href = "/documents/" + state.meeting.minutes_document; }
     renderRoster(); renderAgenda(); renderMaterials(); renderFloor(); renderProgress();
+    window.YishiPaper.meeting(state, act);
   }
 
   var pending = null;
@@ -192,7 +195,7 @@
   });
 
   Y.live({
-    connected: load, attendance: load, "meeting.changed": load, materials: load, floor: load, "poll.opened": load, "poll.closed": load, "meeting.closed": load,
+    connected: load, attendance: load, "meeting.changed": load, materials: load, floor: load, "poll.opened": load, "poll.closed": load, "meeting.closed": load, "paper.changed": load,
     "poll.progress": function (p) { if (state) { state.progress = p; } load(); }
   });
 })();
