@@ -64,7 +64,7 @@ def paper_state(poll_id):
     return jsonify(_state(poll_id))
 
 
-@api_route(bp, "/polls/<int:poll_id>/paper", "POST", "Switch a poll to paper ballots counted by the scrutineers, with a reason",
+@api_route(bp, "/polls/<int:poll_id>/to-paper", "POST", "Switch a poll to paper ballots counted by the scrutineers, with a reason",
            roles=CONSOLE, response=STATE,
            body={"type": "object", "required": ["reason"], "properties": {"reason": {"type": "string", "maxLength": 200}}})
 def switch_to_paper(poll_id):
@@ -91,7 +91,7 @@ def list_scrutineers(meeting_id):
     return jsonify({"meeting": [person(r) for r in rows if not r["poll_id"]], "polls": by_poll})
 
 
-@api_route(bp, "/meetings/<int:meeting_id>/scrutineers", "POST",
+@api_route(bp, "/meetings/<int:meeting_id>/scrutineers/designate", "POST",
            "Designate the scrutineers (at least two, from the meeting's list) for the meeting, or for one poll", roles=CONSOLE,
            body={"type": "object", "required": ["people"], "properties": {"people": PEOPLE, "poll": ID_SCHEMA}},
            response={"type": "object", "properties": {"people": PEOPLE}})

@@ -41,7 +41,7 @@ def room(demo_app):
 
 
 def designate(app, sec, mid, names=SCRUTINEERS, **extra):
-    return sec.post(f"/api/v1/meetings/{mid}/scrutineers", json={"people": [person_id(app, n) for n in names], **extra})
+    return sec.post(f"/api/v1/meetings/{mid}/scrutineers/designate", json={"people": [person_id(app, n) for n in names], **extra})
 
 
 def entry(app, tablet, pid, counts, name, pin=None, scrutineer=None):
@@ -54,7 +54,7 @@ def entry(app, tablet, pid, counts, name, pin=None, scrutineer=None):
 def paper_room(room, reason="表决器故障"):
     app, sec, mid, items, pid, tablets = room
     assert designate(app, sec, mid).status_code == 200
-    r = sec.post(f"/api/v1/polls/{pid}/paper", json={"reason": reason})
+    r = sec.post(f"/api/v1/polls/{pid}/to-paper", json={"reason": reason})
     assert r.status_code == 200, r.get_json()
     return r.get_json()
 
@@ -88,7 +88,7 @@ def test_the_whole_flow_of_a_hand_count(room, tmp_path):
     assert sec.post(f"/api/v1/polls/{pid}/open", json={"countdown": 120}).status_code == 200
     for n, name in enumerate((*SCRUTINEERS, OTHER), start=1):
         assert tablets[name].post(f"/api/v1/polls/{pid}/ballots", json=ballot("yes", n)).status_code == 200
-    s = sec.post(f"/api/v1/polls/{pid}/paper", json={"reason": "表决器故障"}).get_json()
+    s = sec.post(f"/api/v1/polls/{pid}/to-paper", json={"reason": "表决器故障"}).get_json()
     assert (s["on_paper"], s["accepted"], s["round"], s["present"], s["reason"]) == (True, False, 1, 33, "表决器故障")
     assert [x["name"] for x in s["scrutineers"]] == list(SCRUTINEERS)
     assert [c["name"] for c in s["counters"]] == ["yes", "no", "abstain"]
@@ -209,13 +209,13 @@ def test_a_non_scrutineer_cannot_enter(room):
     # The secretary is not a scrutineer either, and cannot be designated (not on the meeting's list).
     r = sec.post(f"/api/v1/polls/{pid}/tally", json={"counts": {"yes": 1, "no": 0, "abstain": 0}, "pin": "333333"})
     assert r.status_code == 403 and error(r)["code"] == "not_a_scrutineer"
-    r = sec.post(f"/api/v1/meetings/{mid}/scrutineers", json={"people": [person_id(app, "张伟"), person_id(app, "林晓")]})
+    r = sec.post(f"/api/v1/meetings/{mid}/scrutineers/designate", json={"people": [person_id(app, "张伟"), person_id(app, "林晓")]})
     assert r.status_code == 400 and error(r)["code"] == "not_on_list"
     r = designate(app, sec, mid, names=("张伟",))
     assert r.status_code == 400 and error(r)["code"] == "too_few_scrutineers"
     r = designate(app, sec, mid, names=("张伟", "张伟"))
     assert r.status_code == 400 and error(r)["code"] == "too_few_scrutineers"
-    r = tablets[OTHER].post(f"/api/v1/meetings/{mid}/scrutineers", json={"people": [1, 2]})
+    r = tablets[OTHER].post(f"/api/v1/meetings/{mid}/scrutineers/designate", json={"people": [1, 2]})
     assert r.status_code == 403
     assert store_of(app).scalar("SELECT count(*) FROM tally_entries WHERE poll_id = ?", (pid,)) == 0
 
@@ -303,7 +303,7 @@ def test_no_entry_after_the_count_is_accepted(room):
     for name in ("张伟", "刘芳"):
         r = entry(app, tablets[name], pid, {"yes": 1, "no": 0, "abstain": 0}, name)
         assert r.status_code == 409 and error(r)["code"] == "tally_closed"
-    r = sec.post(f"/api/v1/polls/{pid}/paper", json={"reason": "再来一次"})
+    r = sec.post(f"/api/v1/polls/{pid}/to-paper", json={"reason": "再来一次"})
     assert r.status_code == 409 and error(r)["code"] == "poll_closed"
     r = sec.post(f"/api/v1/polls/{pid}/sheets", json={})
     assert r.status_code == 409 and error(r)["code"] == "poll_closed"
@@ -313,17 +313,17 @@ def test_no_entry_after_the_count_is_accepted(room):
 
 def test_switching_to_paper_refusals(room):
     app, sec, mid, items, pid, tablets = room
-    r = sec.post(f"/api/v1/polls/{pid}/paper", json={"reason": "  "})
+    r = sec.post(f"/api/v1/polls/{pid}/to-paper", json={"reason": "  "})
     assert r.status_code == 400 and error(r)["field"] == "reason"
-    r = tablets[OTHER].post(f"/api/v1/polls/{pid}/paper", json={"reason": "表决器故障"})
+    r = tablets[OTHER].post(f"/api/v1/polls/{pid}/to-paper", json={"reason": "表决器故障"})
     assert r.status_code == 403
     # A draft poll opens on paper at once (the quorum is met); a second switch is refused.
-    s = sec.post(f"/api/v1/polls/{pid}/paper", json={"reason": "表决器故障"}).get_json()
+    s = sec.post(f"/api/v1/polls/{pid}/to-paper", json={"reason": "表决器故障"}).get_json()
     assert s["status"] == "open" and s["on_paper"]
-    r = sec.post(f"/api/v1/polls/{pid}/paper", json={"reason": "表决器故障"})
+    r = sec.post(f"/api/v1/polls/{pid}/to-paper", json={"reason": "表决器故障"})
     assert r.status_code == 409 and error(r)["code"] == "already_on_paper"
     other = sec.post(f"/api/v1/items/{items[1]}/polls", json={}).get_json()["id"]
-    r = sec.post(f"/api/v1/polls/{other}/paper", json={"reason": "表决器故障"})
+    r = sec.post(f"/api/v1/polls/{other}/to-paper", json={"reason": "表决器故障"})
     assert r.status_code == 409 and error(r)["code"] == "other_poll_open"
     assert sec.get(f"/api/v1/polls/{other}/sheets.pdf").status_code == 409  # nothing issued yet
     r = sec.post(f"/api/v1/polls/{other}/sheets", json={"count": 0})

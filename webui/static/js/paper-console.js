@@ -53,7 +53,7 @@
     if (!p.paper) {
       var holder = Y.el("span", {});
       holder.appendChild(button(P.to_paper, "danger to-paper", function () {
-        askReason(holder, P.to_paper, function (reason) { act("POST", "/api/v1/polls/" + p.id + "/paper", { reason: reason }); });
+        askReason(holder, P.to_paper, function (reason) { act("POST", "/api/v1/polls/" + p.id + "/to-paper", { reason: reason }); });
       }));
       row.appendChild(holder);
     }
@@ -89,7 +89,7 @@
       form.addEventListener("submit", function (ev) {
         ev.preventDefault();
         var ids = Array.prototype.map.call(form.querySelectorAll("input[name=person]:checked"), function (i) { return parseInt(i.value, 10); });
-        act("POST", "/api/v1/meetings/" + id + "/scrutineers", { people: ids });
+        act("POST", "/api/v1/meetings/" + id + "/scrutineers/designate", { people: ids });
       });
       details.appendChild(form);
       box.appendChild(details);
