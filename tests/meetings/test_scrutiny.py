@@ -334,3 +334,26 @@ def test_show_of_hands_stays_as_it_was(room):
     app, sec, mid, items, pid, tablets = room
     r = sec.post(f"/api/v1/polls/{pid}/show-of-hands", json={"yes": 20, "no": 8, "abstain": 4, "reason": "视频参会"})
     assert r.status_code == 200 and r.get_json()["method"] == "show_of_hands"
+
+
+def test_another_poll_kind_plugs_in_by_its_counters(monkeypatch):
+    """The tally is generic: a kind registers its counters (here a two-nominee sheet, one group
+    per nominee) and the same checks apply, with no motion counter assumed."""
+    from appliance.errors import UserError
+    from appliance.meetings import scrutiny
+
+    def counters(poll):
+        return tuple(scrutiny.Counter(f"{who}.{c}", c, c, who) for who in ("a", "b") for c in ("yes", "no", "abstain"))
+
+    monkeypatch.setitem(scrutiny.KINDS, "sheet", scrutiny.PaperKind(counters, None, None))
+    poll = {"id": 1, "meeting_id": 1, "kind": "sheet"}
+    counts = {f"{w}.{c}": 1 for w in ("a", "b") for c in ("yes", "no", "abstain")}
+    assert scrutiny._check_counts(poll, counts) == counts
+    with pytest.raises(UserError) as e:
+        scrutiny._check_counts(poll, {"yes": 1, "no": 0, "abstain": 0})
+    assert e.value.code == "unknown_count"
+    with pytest.raises(UserError) as e:
+        scrutiny._check_counts(poll, {k: v for k, v in counts.items() if k != "b.no"})
+    assert (e.value.code, e.value.details["field"]) == ("missing_count", "counts.b.no")
+    # A motion is what a poll without a kind is.
+    assert [c.name for c in scrutiny.counters({"id": 1, "meeting_id": 1})] == ["yes", "no", "abstain"]
