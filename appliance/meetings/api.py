@@ -6,7 +6,7 @@ from flask import Blueprint, g, jsonify, request
 
 from appliance.errors import Forbidden, UserError
 from appliance.i18n import lazy_gettext as _l
-from appliance.meetings import confidential, core, floor, materials, minutes, notify, polls, sheets  # noqa: F401 (notify registers topics)
+from appliance.meetings import confidential, core, floor, materials, minutes, notify, polls, scrutiny, sheets  # noqa: F401 (notify registers topics)
 from appliance.web import auth
 from appliance.web.apispec import ID_SCHEMA, api_route, field, json_body
 from appliance.web.params import to_id
@@ -36,9 +36,11 @@ def _poll_json(p, person=None):
         out.update(sheets.poll_json(st, p))
     if person is not None:
         out["voted"] = polls.has_voted(st, p["id"], person.id)
+    out["paper"] = p["status"] == "open" and scrutiny.paper(st, p["id"]) is not None  # counted by hand (scrutiny.py)
     r = polls.result(st, p["id"])
     if r is not None:
         out["result"] = {**r.to_json(), "line": minutes.result_line(r)}
+        out["method"] = r.method
     return out
 
 

@@ -82,11 +82,15 @@ def lines(store, meeting_id):
             if p["kind"] != "motion":
                 out.extend(sheets.minutes_lines(store, r))
                 continue
-            method = "按表决器" if r.method == "electronic" else "举手表决"
+            method = {"electronic": "按表决器", "hand_count": "纸质表决票"}.get(r.method, "举手表决")
             out.append(("p", f"表决：{p['title']}　方式：{MODE_TEXT[r.mode]}{method}　规则：{RULE_TEXT[r.rule]}通过"))
             out.append(("b", result_line(r)))
             if r.method == "show_of_hands":
                 out.append(("p", f"注：因“{r.fallback_reason}”，本项改为举手表决，由会务人员录入结果。"))
+            if r.method == "hand_count":
+                from appliance.meetings import scrutiny
+
+                out.append(("p", scrutiny.minutes_note(store, p["id"])))
             if r.mode == "named" and r.method == "electronic":
                 for choice in ("yes", "no", "abstain"):
                     who = "、".join(v["name"] for v in polls.named_list(store, p["id"]) if v["choice"] == choice) or "无"
@@ -104,7 +108,7 @@ def render_pdf(store, meeting_id):
 
     font = _font()
     buf = io.BytesIO()
-    c = canvas.Canvas(buf, pagesize=A4, invariant=1)
+    c = canvas.Canvas(buf, pagesize=A4, invariant=1, initialFontName=font)  # else an unembedded Helvetica is listed
     width, height = A4
     margin = 56
     y = height - margin

@@ -39,6 +39,7 @@ REFUSALS = {
     "not_signed_in": (_l("Please sign in to the meeting (签到) before voting."), 403),
     "time_over": (_l("The time for this vote is over. Your ballot was not counted."), 409),
     "already_voted": (_l("You have already voted in this poll; a vote cannot be changed after it is submitted."), 409),
+    "on_paper": (_l("This vote is now on paper ballots. Mark the paper ballot you are handed; nothing was counted here."), 409),
     "tracker_taken": (_l("Your ballot was not counted yet: its check code is in use. Press Submit again."), 409),
 }
 
@@ -187,6 +188,8 @@ def _cast(store, person, poll_id, choice, ballot_id, tracker, now, marks=None, w
             raise _refuse(e.code) from None
         if p["closes_at"] is not None and now > p["closes_at"]:
             raise _refuse("time_over")
+        if db.execute("SELECT 1 FROM paper_polls WHERE poll_id = ?", (poll_id,)).fetchone():
+            raise _refuse("on_paper")
         db.execute("INSERT INTO poll_participation (poll_id, person_id, ballot_hash) VALUES (?,?,?)", (poll_id, person.id, h))
         if p["mode"] == "secret":
             if tracker is not None and db.execute("SELECT 1 FROM ballots WHERE poll_id = ? AND tracker = ?",
@@ -237,13 +240,21 @@ class Result:
         return asdict(self)
 
 
+def method_of(store, p):
+    """'hand_count' for a poll counted on paper by the scrutineers (migration 0010: the column
+    cannot say it), else polls.method."""
+    if p["method"] == "show_of_hands" and store.one("SELECT 1 FROM paper_polls WHERE poll_id = ? AND accepted_at IS NOT NULL", (p["id"],)):
+        return "hand_count"
+    return p["method"]
+
+
 def result(store, poll_id):
     p = get(store, poll_id)
     if p["status"] != "closed":
         return None
     if p["kind"] != "motion":
         return sheets.result(store, poll_id)
-    return Result(p["id"], p["title"], p["mode"], p["rule"], p["method"], p["yes"], p["no"], p["abstain"], p["not_voted"],
+    return Result(p["id"], p["title"], p["mode"], p["rule"], method_of(store, p), p["yes"], p["no"], p["abstain"], p["not_voted"],
                   p["needed"], bool(p["passed"]), p["membership"], p["fallback_reason"])
 
 
@@ -258,6 +269,8 @@ def close(store, actor_id, poll_id, now=None):
             raise NotFound("no_poll", _l("No such vote."))
         if p["status"] != "open":
             raise Conflict("poll_not_open", _l("This vote is not open."))
+        if db.execute("SELECT 1 FROM paper_polls WHERE poll_id = ?", (poll_id,)).fetchone():
+            raise Conflict("poll_on_paper", _l("This vote is on paper: it closes when the scrutineers' two entries of the count agree."))
         table = "ballots" if p["mode"] == "secret" else "named_votes"
         counts = dict(db.execute(f"SELECT choice, count(*) FROM {table} WHERE poll_id = ? GROUP BY choice", (poll_id,)).fetchall())
         present = _present_members(db, p["meeting_id"])

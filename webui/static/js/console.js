@@ -77,9 +77,11 @@
         if (p.status !== "closed" && !sheet) {
           row.appendChild(button(L.hands, "hands", function () { handsForm(row, p); }));
         }
+        window.YishiPaper.pollControls(row, p, state, act, askReason);  // paper-console.js
         if (p.result) {
           row.appendChild(Y.el("p", { "class": "result-line " + (p.result.passed ? "passed" : "failed") },
-            p.result.line + (p.result.method === "show_of_hands" ? " (" + L.show_of_hands + ")" : "")));
+            p.result.line + (p.result.method === "show_of_hands" ? " (" + L.show_of_hands + ")" :
+              p.result.method === "hand_count" ? " (" + L.paper.hand_count + ")" : "")));
         }
         li.appendChild(row);
       });
@@ -169,6 +171,7 @@
     if (state.meeting.minutes_document) { $("minutes-link").hidden = false; $("minutes-link").href = "/documents/" + state.meeting.minutes_document; }
     renderRoster(); renderAgenda(); renderMaterials(); renderFloor(); renderProgress();
     (Y.consoleHooks || []).forEach(function (hook) { hook(state, act); });  // e.g. agenda-console.js
+    window.YishiPaper.meeting(state, act);
   }
 
   var pending = null;
@@ -195,7 +198,7 @@
   });
 
   Y.live({
-    connected: load, attendance: load, "meeting.changed": load, materials: load, floor: load, "poll.opened": load, "poll.closed": load, "meeting.closed": load, agenda: load, screen: load,
+    connected: load, attendance: load, "meeting.changed": load, materials: load, floor: load, "poll.opened": load, "poll.closed": load, "meeting.closed": load, agenda: load, screen: load, "paper.changed": load,
     "poll.progress": function (p) { if (state) { state.progress = p; } load(); }
   });
 })();

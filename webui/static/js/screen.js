@@ -14,21 +14,25 @@
     var open = state.polls.filter(function (p) { return p.status === "open"; })[0];
     $("poll-progress").hidden = !open;
     if (open) {
-      $("poll-title").textContent = open.title + " · " + L.modes[open.mode];
+      $("poll-title").textContent = open.title + " · " + L.modes[open.mode] + (open.paper ? " · " + L.paper.hand_count : "");
+      paper = open.paper;
+      if (paper) { $("poll-count").textContent = L.paper.counting; }
       Y.countdown($("screen-countdown"), open.closes_at, "screen");
       $("result").hidden = true;
     }
-    if (state.progress) { showProgress(state.progress); }
+    if (state.progress && !paper) { showProgress(state.progress); }
     var closed = state.polls.filter(function (p) { return p.status === "closed"; })
       .sort(function (a, b) { return a.closed_at - b.closed_at; });  // the latest held, whatever the agenda order
     if (!open && closed.length) { showResult(closed[closed.length - 1].result); }
   }
-  function showProgress(p) { $("poll-count").textContent = Y.fmt(L.cast_of, p); }
+  var paper = false;  // a vote on paper shows no electronic progress
+  function showProgress(p) { if (!paper) { $("poll-count").textContent = Y.fmt(L.cast_of, p); } }
   function showResult(r) {
     $("poll-progress").hidden = true;
     $("result").hidden = false;
     $("result").dataset.poll = String(r.poll);
-    $("result-title").textContent = r.title + (r.method === "show_of_hands" ? " (" + L.show_of_hands + ")" : "");
+    $("result-title").textContent = r.title + (r.method === "show_of_hands" ? " (" + L.show_of_hands + ")" :
+      r.method === "hand_count" ? " (" + L.paper.hand_count + ")" : "");
     $("result-line").textContent = r.line;
     $("result-line").className = "result-line big " + (r.passed ? "passed" : "failed");
     Y.bars($("result-bars"), r);
@@ -40,6 +44,7 @@
     connected: load,
     attendance: function (a) { if (state) { state.attendance = a; render(); } },
     "poll.opened": load,
+    "paper.changed": load,
     "poll.progress": showProgress,
     // The screen's state hides a confidential item's title until the chair reveals it; the
     // event itself (sent to staff) is not shown.

@@ -42,7 +42,14 @@
     });
     openPoll = state.polls.filter(function (p) { return p.status === "open"; })[0] || null;
     var ballot = $("ballot");
-    if (openPoll && me.capacity === "member" && me.status === "present") {
+    $("paper-notice").hidden = !(openPoll && openPoll.paper);
+    if (openPoll && openPoll.paper) {  // counted by hand: the paper ballot, and the scrutineers' page for them
+      ballot.hidden = true;
+      Y.api("GET", "/api/v1/polls/" + openPoll.id + "/paper").then(function (s) {
+        $("paper-tally").hidden = !s.i_am_scrutineer;
+        $("paper-tally").href = "/polls/" + s.poll + "/tally";
+      }).catch(function () {});
+    } else if (openPoll && me.capacity === "member" && me.status === "present") {
       ballot.hidden = false;
       ballot.dataset.poll = String(openPoll.id);
       $("ballot-title").textContent = openPoll.title;
@@ -74,7 +81,8 @@
     if (!r) { return; }
     $("result").hidden = false;
     $("result").dataset.poll = String(r.poll);
-    $("result-title").textContent = r.title + (r.method === "show_of_hands" ? " (" + L.show_of_hands + ")" : "");
+    $("result-title").textContent = r.title + (r.method === "show_of_hands" ? " (" + L.show_of_hands + ")" :
+      r.method === "hand_count" ? " (" + L.paper.hand_count + ")" : "");
     $("result-line").textContent = r.line;
     $("result-line").className = "result-line " + (r.passed ? "passed" : "failed");
     Y.bars($("result-bars"), r);
@@ -153,6 +161,7 @@
     "poll.closed": function (r) { $("ballot").hidden = true; showResult(r); load(); },
     "meeting.changed": load,
     agenda: load,
+    "paper.changed": load,
     materials: load,
     recalled: load,
     "meeting.closed": load
