@@ -262,6 +262,8 @@ def close(store, actor_id, poll_id, now=None):
     """Count, decide by the law, and make the ballot table forget the order of casting."""
     now = time.time() if now is None else now
     if get(store, poll_id)["kind"] != "motion":
+        if store.one("SELECT 1 FROM paper_polls WHERE poll_id = ?", (poll_id,)):
+            raise Conflict("poll_on_paper", _l("This vote is on paper: it closes when the scrutineers' two entries of the count agree."))
         return sheets.close(store, actor_id, get(store, poll_id), now)
     with store.write() as db:
         p = _poll_row(db, poll_id)

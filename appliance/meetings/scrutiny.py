@@ -19,7 +19,7 @@ from typing import Callable
 from appliance.devices import people
 from appliance.errors import Conflict, Forbidden, NotFound, UserError
 from appliance.i18n import lazy_gettext as _l
-from appliance.meetings import core, polls
+from appliance.meetings import core, polls, sheets
 from appliance.rules import law
 from appliance.rules.lockout import LockoutPolicy
 from appliance.store import audit
@@ -55,12 +55,12 @@ class Sheet:
 
 @dataclass(frozen=True)
 class PaperKind:
-    counters: Callable  # (poll row) -> tuple[Counter]
+    counters: Callable  # (store or db, poll row) -> tuple[Counter]
     sheet: Callable  # (store, poll row) -> Sheet
     close: Callable  # (db, poll row, counts, present, reason, now) -> dict for the audit log
 
 
-def _motion_counters(poll):
+def _motion_counters(conn, poll):
     return tuple(Counter(c, polls.CHOICE_LABELS[c], t, "choice") for c, t in (("yes", "赞成"), ("no", "反对"), ("abstain", "弃权")))
 
 
@@ -82,7 +82,56 @@ def _motion_close(db, poll, counts, present, reason, now):
             "passed": out.passed}
 
 
-KINDS = {"motion": PaperKind(_motion_counters, _motion_sheet, _motion_close)}
+def _sheet_counters(conn, poll):
+    """A ballot sheet's counters (sheets.hand_counters): one group per nominee on a 任免 sheet and
+    per candidate or write-in of an election (a ballot marks each once); 测评's choices and void
+    share one group; an election's ballots collected and void are groups of their own."""
+    kind = poll["kind"]
+    rows = _q(conn, "SELECT id, name FROM poll_lines WHERE poll_id = ? ORDER BY position", (poll["id"],)).fetchall()
+    if kind == "assessment":
+        return tuple(Counter(k, t, t, "choice") for k, t in sheets.ASSESSMENT_LABELS.items()) + (Counter("void", "无效票", "无效票", "choice"),)
+    if kind == "appointment":
+        out = tuple(Counter(f"l{r['id']}.{c}", f"{r['name']} {t}", f"{r['name']} {t}", f"l{r['id']}")
+                    for r in rows for c, t in sheets.CHOICE_TEXT.items())
+        return out + (Counter("void", "无效票", "无效票", "void"),)
+    roll = _q(conn, "SELECT p.id, p.name FROM poll_eligible e JOIN people p ON p.id = e.person_id WHERE e.poll_id = ? "
+                    "ORDER BY p.seat IS NULL, p.seat, p.id", (poll["id"],)).fetchall()
+    out = tuple(Counter(f"c{r['id']}", f"{r['name']} 赞成", f"{r['name']} 赞成", f"c{r['id']}") for r in rows)
+    out += tuple(Counter(f"p{r['id']}", f"另选 {r['name']}", f"另选 {r['name']}", f"p{r['id']}") for r in roll)
+    return out + (Counter("void", "作废票", "作废票", "void"), Counter("cast", "收回选票", "收回选票", "cast"))
+
+
+def _sheet_sheet(store, poll):
+    rows = sheets.lines(store, poll["id"])
+    if poll["kind"] == "assessment":
+        return Sheet("满意度测评票", (SheetLine(poll["title"], ("满意", "基本满意", "不满意")),), None, (
+            "请在“满意”“基本满意”“不满意”中选择一项，在其下方框内划“√”。",
+            "只能划一项；未划或多划的，为无效票。",
+            "不得在测评票上书写姓名或作其他标记。测评票由监票人清点和计票。",
+        ))
+    if poll["kind"] == "appointment":
+        return Sheet("任免表决票", tuple(SheetLine(f"{r['name']}（{'免去' if r['action'] == 'remove' else '任命'}{r['post'] or ''}）",
+                                               ("赞成", "反对", "弃权")) for r in rows), None, (
+            "对每一名人选，在“赞成”“反对”“弃权”中选择一项，在其下方框内划“√”。",
+            "对某一人选未划或多划的，该人选不计入赞成、反对、弃权。",
+            "不得在表决票上书写姓名或作其他标记。表决票由监票人清点和计票。",
+        ))
+    seats = poll["seats"]
+    write_ins = tuple(SheetLine("另选他人：＿＿＿＿＿＿", ("赞成",)) for _ in range(max(seats or 0, 1)))
+    return Sheet("选票", tuple(SheetLine(r["name"], ("赞成", "反对", "弃权")) for r in rows) + write_ins, seats, (
+        f"本次应选{seats}名。对候选人可以赞成、反对或弃权；赞成的人数（含另选他人）多于应选人数的，本票作废。",
+        "另选他人的，在空格内写上其姓名并在“赞成”下方框内划“√”；只能另选本次选举名单所列的可另选人员。",
+        "不得在选票上书写其他内容。选票由监票人清点和计票。",
+    ))
+
+
+def _sheet_close(db, poll, counts, present, reason, now):
+    return sheets.close_counts(db, poll, counts, present, reason, now)
+
+
+_SHEET = PaperKind(_sheet_counters, _sheet_sheet, _sheet_close)
+KINDS = {"motion": PaperKind(_motion_counters, _motion_sheet, _motion_close),
+         "assessment": _SHEET, "appointment": _SHEET, "election": _SHEET}
 
 
 def kind_of(poll):
@@ -94,8 +143,8 @@ def kind_of(poll):
     return KINDS[kind]
 
 
-def counters(poll):
-    return kind_of(poll).counters(poll)
+def counters(store_or_db, poll):
+    return kind_of(poll).counters(store_or_db, poll)
 
 
 def sheet(store, poll):
@@ -158,7 +207,7 @@ def state(store, poll_id, viewer=None):
         "present": _present(store, p["meeting_id"]),
         "sheets": store.scalar("SELECT count(*) FROM paper_sheets WHERE poll_id = ?", (poll_id,)),
         "scrutineers": [{"id": r["id"], "name": r["name"], "seat": r["seat"]} for r in who],
-        "counters": [{"name": c.name, "label": str(c.label)} for c in counters(p)],
+        "counters": [{"name": c.name, "label": str(c.label)} for c in counters(store, p)],
         "entries": [], "mine": None,
         "i_am_scrutineer": viewer is not None and any(r["id"] == viewer.id for r in who),
     }
@@ -205,6 +254,7 @@ def switch_to_paper(store, actor_id, poll_id, reason, now=None):
             if not law.quorum_met(m["membership"], present):
                 raise Conflict("no_quorum", _l("No quorum: %(present)d of %(n)d members are present, %(need)d are needed. The vote cannot be opened.",
                                                present=present, n=m["membership"], need=law.quorum_needed(m["membership"])))
+            sheets.check_may_open(db, p)  # 先免后任 holds on paper too
             db.execute("UPDATE polls SET status = 'open', opened_at = ?, closes_at = NULL, membership = ? WHERE id = ?",
                        (now, m["membership"], poll_id))
             db.execute("UPDATE meetings SET current_item = ? WHERE id = ?", (p["item_id"], p["meeting_id"]))
@@ -213,6 +263,7 @@ def switch_to_paper(store, actor_id, poll_id, reason, now=None):
         discarded = db.execute("SELECT count(*) FROM poll_participation WHERE poll_id = ?", (poll_id,)).fetchone()[0]
         db.execute("DELETE FROM ballots WHERE poll_id = ?", (poll_id,))
         db.execute("DELETE FROM named_votes WHERE poll_id = ?", (poll_id,))
+        db.execute("DELETE FROM sheet_ballots WHERE poll_id = ?", (poll_id,))
         db.execute("DELETE FROM poll_participation WHERE poll_id = ?", (poll_id,))
         db.execute("INSERT INTO paper_polls (poll_id, reason, switched_by, switched_at) VALUES (?,?,?,?)",
                    (poll_id, reason, actor_id if isinstance(actor_id, int) else None, now))
@@ -295,10 +346,10 @@ class EntryOutcome:
     result: object = None
 
 
-def _check_counts(poll, counts):
+def _check_counts(conn, poll, counts):
     """The tally's shape, before anything is read or written: every counter, nothing else, each a
     whole number of zero or more."""
-    cs = counters(poll)
+    cs = counters(conn, poll)
     if not isinstance(counts, dict):
         raise UserError("bad_counts", _l("Enter a count for every choice."), field="counts")
     names = {c.name for c in cs}
@@ -318,7 +369,7 @@ def _check_bounds(db, poll, counts):
     present = _present(db, poll["meeting_id"])
     issued = db.execute("SELECT count(*) FROM paper_sheets WHERE poll_id = ?", (poll["id"],)).fetchone()[0]
     groups = {}
-    for c in counters(poll):
+    for c in counters(db, poll):
         groups.setdefault(c.group, []).append(c)
     for cs in groups.values():
         total = sum(counts[c.name] for c in cs)
@@ -349,7 +400,7 @@ def enter(store, actor, poll_id, counts, pin, scrutineer_id=None, policy=Lockout
     now = time.time() if now is None else now
     who = actor.id if scrutineer_id is None else scrutineer_id
     p = polls.get(store, poll_id)
-    clean = _check_counts(p, counts)
+    clean = _check_counts(store, p, counts)
     _refuse_entry(store.conn, p, paper(store, poll_id), who)
     _check_bounds(store.conn, p, clean)
     if not isinstance(pin, str) or not pin:
@@ -368,7 +419,7 @@ def enter(store, actor, poll_id, counts, pin, scrutineer_id=None, policy=Lockout
         if not others:
             return EntryOutcome("waiting", round=pp["round"])
         other_id, other_counts = others[0][0], json.loads(others[0][1])
-        differ = tuple(c.name for c in counters(p) if other_counts.get(c.name) != clean[c.name])
+        differ = tuple(c.name for c in counters(db, p) if other_counts.get(c.name) != clean[c.name])
         if differ:
             db.execute("DELETE FROM tally_entries WHERE poll_id = ?", (poll_id,))
             db.execute("UPDATE paper_polls SET round = round + 1, mismatch = ? WHERE poll_id = ?", (json.dumps(list(differ)), poll_id))

@@ -7,7 +7,7 @@ from flask import Blueprint, Response, g, jsonify
 from appliance.errors import Forbidden
 from appliance.i18n import gettext as _
 from appliance.i18n import lazy_gettext as _l
-from appliance.meetings import core, minutes, notify, polls, scrutiny, scrutiny_pdf
+from appliance.meetings import confidential, core, minutes, notify, polls, scrutiny, scrutiny_pdf
 from appliance.rules.lockout import LockoutPolicy
 from appliance.web import auth
 from appliance.web.apispec import ID_SCHEMA, api_route, json_body
@@ -46,7 +46,8 @@ def _changed(poll_id, meeting_id):
     """Every page of the meeting hears that the paper count moved on (never the counts)."""
     s = scrutiny.state(auth.store(), poll_id)
     data = {"poll": poll_id, "round": s["round"], "entries": len(s["entries"]), "mismatch": s["mismatch"], "accepted": s["accepted"]}
-    notify._pub(f"meeting:{meeting_id}", "paper.changed", data)
+    item = auth.store().scalar("SELECT item_id FROM polls WHERE id = ?", (poll_id,))
+    notify._pub(notify.item_topic(auth.store(), item, meeting_id), "paper.changed", data)  # a confidential item's: members only
 
 
 def _pdf(blob, name):
@@ -59,7 +60,7 @@ def _pdf(blob, name):
 @api_route(bp, "/polls/<int:poll_id>/paper", "GET", "The paper fallback of a poll: scrutineers, sheets, entries (never their counts)",
            response=STATE)
 def paper_state(poll_id):
-    p = polls.get(auth.store(), poll_id)
+    p = confidential.poll_for(auth.store(), g.person, poll_id)  # a hidden item's poll does not exist for an attendee
     _follow(p["meeting_id"])
     return jsonify(_state(poll_id))
 
@@ -143,11 +144,11 @@ def roll_call_pdf(meeting_id):
 def enter_tally(poll_id):
     data = json_body()
     st = auth.store()
-    p = polls.get(st, poll_id)
+    p = confidential.poll_for(st, g.person, poll_id)
     cfg = auth.appliance().config
     out = scrutiny.enter(st, g.person, poll_id, data.get("counts"), data.get("pin"), data.get("scrutineer"),
                          LockoutPolicy(cfg.pin_attempts, cfg.lockout_seconds), g.device["id"] if g.device else None)
-    labels = {c.name: str(c.label) for c in scrutiny.counters(p)}
+    labels = {c.name: str(c.label) for c in scrutiny.counters(st, p)}
     body = {"status": out.status, "differ": list(out.differ), "round": out.round}
     if out.status == "waiting":
         body["message"] = _("Your count is entered. It is accepted when another scrutineer's entry agrees with it.")

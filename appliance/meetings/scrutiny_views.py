@@ -6,7 +6,7 @@ from flask import Blueprint, g, render_template
 
 from appliance.errors import UserError
 from appliance.i18n import lazy_gettext as _l
-from appliance.meetings import core, polls, scrutiny
+from appliance.meetings import confidential, core, polls, scrutiny
 from appliance.web import auth
 from appliance.web.auth import page_login_required
 
@@ -47,9 +47,9 @@ def labels():
 @page_login_required()
 def tally(poll_id):
     st = auth.store()
-    p = polls.get(st, poll_id)
+    p = confidential.poll_for(st, g.person, poll_id)
     if not core.may_follow(st, g.person, p["meeting_id"]):
         raise UserError("not_expected", _l("You are not on the list of this meeting. Please ask the staff."), status=403)
     m = core.get(st, p["meeting_id"])
     return render_template("meetings/tally.html", meeting=m, poll=p, labels=labels(),
-                           scrutineers=scrutiny.scrutineers(st, p), counters=scrutiny.counters(p))
+                           scrutineers=scrutiny.scrutineers(st, p), counters=scrutiny.counters(st, p))

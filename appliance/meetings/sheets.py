@@ -318,6 +318,8 @@ def cast(store, person, p, choice, marks, write_ins, ballot_id, tracker, now):
             raise polls._refuse(e.code) from None
         if p["closes_at"] is not None and now > p["closes_at"]:
             raise polls._refuse("time_over")
+        if db.execute("SELECT 1 FROM paper_polls WHERE poll_id = ?", (p["id"],)).fetchone():
+            raise polls._refuse("on_paper")
         if db.execute("SELECT 1 FROM sheet_ballots WHERE poll_id = ? AND tracker = ?", (p["id"], tracker)).fetchone():
             raise polls._refuse("tracker_taken")
         db.execute("INSERT INTO poll_participation (poll_id, person_id, ballot_hash) VALUES (?,?,?)", (p["id"], person.id, h))
@@ -622,55 +624,64 @@ def close_from_counts(store, actor_id, poll_id, counts, reason, now=None):
         with store.write() as db:
             db.execute("UPDATE polls SET counted_by = 'hand' WHERE id = ?", (poll_id,))
         return r
-    line_rows = lines(store, poll_id)
     with store.write() as db:
         p = db.execute(polls._POLL, (poll_id,)).fetchone()
         if p["status"] == "closed":
             raise Conflict("poll_closed", _l("This vote is already closed."))
-        m = db.execute("SELECT membership FROM meetings WHERE id = ?", (p["meeting_id"],)).fetchone()
         present = polls._present_members(db, p["meeting_id"])
-        p = {**dict(p), "membership": p["membership"] or m["membership"]}
-        if p["kind"] == "assessment":
-            cast_ = sum(c.values())
-            if cast_ > present:
-                raise UserError("too_many", _l("%(total)d ballots counted but only %(present)d members are present.",
-                                               total=cast_, present=present), field="void")
-            outcome, passed, needed, not_voted, eligible = _count_assessment(p, c, present)
-        elif p["kind"] == "appointment":
-            per = {r["id"]: {ch: c[f"l{r['id']}.{ch}"] for ch in CHOICES} for r in line_rows}
-            cast_ = max([sum(v.values()) for v in per.values()] + [0]) + c["void"]
-            if cast_ > present:
-                raise UserError("too_many", _l("%(total)d ballots counted but only %(present)d members are present.",
-                                               total=cast_, present=present), field="void")
-            outcome, not_voted = _count_appointment(p, line_rows, per, present, cast_)
-            passed, needed, eligible = None, None, outcome["eligible"]
-        else:
-            cast_ = c["cast"]
-            if cast_ > present or c["void"] > cast_:
-                raise UserError("too_many", _l("%(total)d ballots counted but only %(present)d members are present.",
-                                               total=cast_, present=present), field="cast")
-            rules = _rules_of(p)
-            base = p["membership"] if rules.base is elections.Base.ALL_MEMBERS else cast_
-            runoff_free = p["round_kind"] == "runoff" and not rules.runoff_needs_threshold
-            needed = 0 if runoff_free else elections.threshold(base)
-            position = {f"c{r['id']}": i for i, r in enumerate(line_rows)}
-            yes = sorted(((k, v) for k, v in c.items() if k[0] in "cp" and k[1:].isdigit() and (k in position or v)),
-                         key=lambda kv: (-kv[1], position.get(kv[0], len(position)), kv[0]))
-            elected, runoff, further, reason_code = elections.decide(p["seats"], yes, needed)
-            res = elections.RoundResult(p["seats"], base, needed, cast_, cast_, cast_ - c["void"], c["void"],
-                                        tuple(elections.Tally(k, v, written_in=k not in position) for k, v in yes),
-                                        elected, runoff, further, reason_code)
-            outcome = _election_json(db, p, line_rows, res)
-            passed, eligible, not_voted = None, max(present, cast_), max(present, cast_) - cast_
-        outcome["method"] = "hand_count"
-        db.execute("DELETE FROM sheet_ballots WHERE poll_id = ?", (poll_id,))
-        db.execute("DELETE FROM poll_participation WHERE poll_id = ?", (poll_id,))
-        db.execute("UPDATE polls SET status = 'closed', counted_by = 'hand', fallback_reason = ?, opened_at = coalesce(opened_at, ?), "
-                   "closed_at = ?, membership = ?, eligible = ?, not_voted = ?, needed = ?, passed = ?, outcome = ? WHERE id = ?",
-                   (reason.strip(), now, now, p["membership"], eligible, not_voted, needed, None if passed is None else int(passed),
-                    json.dumps(outcome, sort_keys=True, ensure_ascii=False), poll_id))
+        outcome = close_counts(db, p, c, present, reason.strip(), now)
         audit.record(db, actor_id, "poll.hand_count", {"poll": poll_id, "kind": p["kind"], "counts": c, "reason": reason.strip()}, now)
     return result(store, poll_id)
+
+
+def close_counts(db, p, c, present, reason, now):
+    """Close sheet poll `p` (a row with meeting_id) from hand counts `c` (every key of
+    hand_counters), inside the caller's transaction: by the staff's entry above, or by the two
+    scrutineers' agreeing entries (scrutiny.py). Returns the outcome for the audit log."""
+    poll_id = p["id"]
+    line_rows = [dict(r) for r in db.execute("SELECT id, position, person_id, name, post, action FROM poll_lines WHERE poll_id = ? ORDER BY position", (poll_id,)).fetchall()]
+    m = db.execute("SELECT membership FROM meetings WHERE id = ?", (p["meeting_id"],)).fetchone()
+    p = {**dict(p), "membership": p["membership"] or m["membership"]}
+    if p["kind"] == "assessment":
+        cast_ = sum(c.values())
+        if cast_ > present:
+            raise UserError("too_many", _l("%(total)d ballots counted but only %(present)d members are present.",
+                                           total=cast_, present=present), field="void")
+        outcome, passed, needed, not_voted, eligible = _count_assessment(p, c, present)
+    elif p["kind"] == "appointment":
+        per = {r["id"]: {ch: c[f"l{r['id']}.{ch}"] for ch in CHOICES} for r in line_rows}
+        cast_ = max([sum(v.values()) for v in per.values()] + [0]) + c["void"]
+        if cast_ > present:
+            raise UserError("too_many", _l("%(total)d ballots counted but only %(present)d members are present.",
+                                           total=cast_, present=present), field="void")
+        outcome, not_voted = _count_appointment(p, line_rows, per, present, cast_)
+        passed, needed, eligible = None, None, outcome["eligible"]
+    else:
+        cast_ = c["cast"]
+        if cast_ > present or c["void"] > cast_:
+            raise UserError("too_many", _l("%(total)d ballots counted but only %(present)d members are present.",
+                                           total=cast_, present=present), field="cast")
+        rules = _rules_of(p)
+        base = p["membership"] if rules.base is elections.Base.ALL_MEMBERS else cast_
+        runoff_free = p["round_kind"] == "runoff" and not rules.runoff_needs_threshold
+        needed = 0 if runoff_free else elections.threshold(base)
+        position = {f"c{r['id']}": i for i, r in enumerate(line_rows)}
+        yes = sorted(((k, v) for k, v in c.items() if k[0] in "cp" and k[1:].isdigit() and (k in position or v)),
+                     key=lambda kv: (-kv[1], position.get(kv[0], len(position)), kv[0]))
+        elected, runoff, further, reason_code = elections.decide(p["seats"], yes, needed)
+        res = elections.RoundResult(p["seats"], base, needed, cast_, cast_, cast_ - c["void"], c["void"],
+                                    tuple(elections.Tally(k, v, written_in=k not in position) for k, v in yes),
+                                    elected, runoff, further, reason_code)
+        outcome = _election_json(db, p, line_rows, res)
+        passed, eligible, not_voted = None, max(present, cast_), max(present, cast_) - cast_
+    outcome["method"] = "hand_count"
+    db.execute("DELETE FROM sheet_ballots WHERE poll_id = ?", (poll_id,))
+    db.execute("DELETE FROM poll_participation WHERE poll_id = ?", (poll_id,))
+    db.execute("UPDATE polls SET status = 'closed', counted_by = 'hand', fallback_reason = ?, opened_at = coalesce(opened_at, ?), "
+               "closed_at = ?, membership = ?, eligible = ?, not_voted = ?, needed = ?, passed = ?, outcome = ? WHERE id = ?",
+               (reason.strip(), now, now, p["membership"], eligible, not_voted, needed, None if passed is None else int(passed),
+                json.dumps(outcome, sort_keys=True, ensure_ascii=False), poll_id))
+    return outcome
 
 
 def trackers(store, poll_id):
@@ -684,6 +695,11 @@ def minutes_lines(store, r):
     out = [("p", f"{kind_text}：{r.title}　方式：{method}")]
     out += [("b", line) for line in r.lines]
     if r.method == "hand_count":
-        out.append(("p", f"注：因“{r.fallback_reason}”，本项改为人工计票，由监票人清点。"))
+        from appliance.meetings import scrutiny
+
+        if scrutiny.paper(store, r.poll) is not None:  # counted under the scrutineers' double entry
+            out.append(("p", scrutiny.minutes_note(store, r.poll)))
+        else:
+            out.append(("p", f"注：因“{r.fallback_reason}”，本项改为人工计票，由监票人清点。"))
     return out
 

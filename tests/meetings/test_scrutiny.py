@@ -342,18 +342,18 @@ def test_another_poll_kind_plugs_in_by_its_counters(monkeypatch):
     from appliance.errors import UserError
     from appliance.meetings import scrutiny
 
-    def counters(poll):
+    def counters(conn, poll):
         return tuple(scrutiny.Counter(f"{who}.{c}", c, c, who) for who in ("a", "b") for c in ("yes", "no", "abstain"))
 
     monkeypatch.setitem(scrutiny.KINDS, "sheet", scrutiny.PaperKind(counters, None, None))
     poll = {"id": 1, "meeting_id": 1, "kind": "sheet"}
     counts = {f"{w}.{c}": 1 for w in ("a", "b") for c in ("yes", "no", "abstain")}
-    assert scrutiny._check_counts(poll, counts) == counts
+    assert scrutiny._check_counts(None, poll, counts) == counts
     with pytest.raises(UserError) as e:
-        scrutiny._check_counts(poll, {"yes": 1, "no": 0, "abstain": 0})
+        scrutiny._check_counts(None, poll, {"yes": 1, "no": 0, "abstain": 0})
     assert e.value.code == "unknown_count"
     with pytest.raises(UserError) as e:
-        scrutiny._check_counts(poll, {k: v for k, v in counts.items() if k != "b.no"})
+        scrutiny._check_counts(None, poll, {k: v for k, v in counts.items() if k != "b.no"})
     assert (e.value.code, e.value.details["field"]) == ("missing_count", "counts.b.no")
     # A motion is what a poll without a kind is.
-    assert [c.name for c in scrutiny.counters({"id": 1, "meeting_id": 1})] == ["yes", "no", "abstain"]
+    assert [c.name for c in scrutiny.counters(None, {"id": 1, "meeting_id": 1})] == ["yes", "no", "abstain"]
