@@ -94,6 +94,25 @@ def held_order(store, meeting_id):
         "ORDER BY p.opened_at, p.id", (meeting_id,))
 
 
+def _outcome(store, row):
+    """(the outcome in a few words, how it was counted) for the held-order list, for any poll kind."""
+    from appliance.meetings import polls
+
+    r = polls.result(store, row["id"]) if row["status"] == "closed" else None
+    if r is None:
+        return "未完成", ""
+    method = {"show_of_hands": "，举手表决", "hand_count": "，纸质表决票（监票人计票）"}.get(r.method, "")
+    kind = getattr(r, "kind", "motion")
+    o = getattr(r, "outcome", None) or {}
+    if kind == "motion":
+        return ("通过" if r.passed else "未通过"), method
+    if kind == "assessment":
+        return ("测评结果：满意" if o.get("outcome") == "satisfied" else "测评结果：不满意"), method
+    if kind == "appointment":
+        return "；".join(f"{x['name']}{'通过' if x['passed'] else '未通过'}" for x in o.get("nominees", [])), method
+    return "当选：" + ("、".join(e["name"] for e in o.get("elected", [])) or "无"), method
+
+
 def _hhmm(t):
     return time.strftime("%H:%M", time.localtime(t)) if t is not None else "—"
 
@@ -105,7 +124,6 @@ def minutes_lines(store, meeting_id):
     if not rows:
         out.append(("p", "本次会议未进行表决。"))
     for n, r in enumerate(rows, start=1):
-        outcome = "通过" if r["passed"] else "未通过" if r["status"] == "closed" else "未完成"
-        hands = "，举手表决" if r["method"] == "show_of_hands" else ""
+        outcome, hands = _outcome(store, r)
         out.append(("p", f"{n}. {_hhmm(r['opened_at'])}–{_hhmm(r['closed_at'])}　{r['title']}（议程第 {r['position']} 项{hands}）：{outcome}"))
     return out

@@ -19,7 +19,8 @@ from typing import Callable
 from appliance.devices import people
 from appliance.errors import Conflict, Forbidden, NotFound, UserError
 from appliance.i18n import lazy_gettext as _l
-from appliance.meetings import core, polls, sheets
+from appliance.meetings import core, polls
+from appliance.meetings import sheets as sheet_polls  # (scrutiny.sheets() is the issued paper sheets)
 from appliance.rules import law
 from appliance.rules.lockout import LockoutPolicy
 from appliance.store import audit
@@ -89,10 +90,10 @@ def _sheet_counters(conn, poll):
     kind = poll["kind"]
     rows = _q(conn, "SELECT id, name FROM poll_lines WHERE poll_id = ? ORDER BY position", (poll["id"],)).fetchall()
     if kind == "assessment":
-        return tuple(Counter(k, t, t, "choice") for k, t in sheets.ASSESSMENT_LABELS.items()) + (Counter("void", "无效票", "无效票", "choice"),)
+        return tuple(Counter(k, t, t, "choice") for k, t in sheet_polls.ASSESSMENT_LABELS.items()) + (Counter("void", "无效票", "无效票", "choice"),)
     if kind == "appointment":
         out = tuple(Counter(f"l{r['id']}.{c}", f"{r['name']} {t}", f"{r['name']} {t}", f"l{r['id']}")
-                    for r in rows for c, t in sheets.CHOICE_TEXT.items())
+                    for r in rows for c, t in sheet_polls.CHOICE_TEXT.items())
         return out + (Counter("void", "无效票", "无效票", "void"),)
     roll = _q(conn, "SELECT p.id, p.name FROM poll_eligible e JOIN people p ON p.id = e.person_id WHERE e.poll_id = ? "
                     "ORDER BY p.seat IS NULL, p.seat, p.id", (poll["id"],)).fetchall()
@@ -102,7 +103,7 @@ def _sheet_counters(conn, poll):
 
 
 def _sheet_sheet(store, poll):
-    rows = sheets.lines(store, poll["id"])
+    rows = sheet_polls.lines(store, poll["id"])
     if poll["kind"] == "assessment":
         return Sheet("满意度测评票", (SheetLine(poll["title"], ("满意", "基本满意", "不满意")),), None, (
             "请在“满意”“基本满意”“不满意”中选择一项，在其下方框内划“√”。",
@@ -126,7 +127,7 @@ def _sheet_sheet(store, poll):
 
 
 def _sheet_close(db, poll, counts, present, reason, now):
-    return sheets.close_counts(db, poll, counts, present, reason, now)
+    return sheet_polls.close_counts(db, poll, counts, present, reason, now)
 
 
 _SHEET = PaperKind(_sheet_counters, _sheet_sheet, _sheet_close)
@@ -254,7 +255,7 @@ def switch_to_paper(store, actor_id, poll_id, reason, now=None):
             if not law.quorum_met(m["membership"], present):
                 raise Conflict("no_quorum", _l("No quorum: %(present)d of %(n)d members are present, %(need)d are needed. The vote cannot be opened.",
                                                present=present, n=m["membership"], need=law.quorum_needed(m["membership"])))
-            sheets.check_may_open(db, p)  # 先免后任 holds on paper too
+            sheet_polls.check_may_open(db, p)  # 先免后任 holds on paper too
             db.execute("UPDATE polls SET status = 'open', opened_at = ?, closes_at = NULL, membership = ? WHERE id = ?",
                        (now, m["membership"], poll_id))
             db.execute("UPDATE meetings SET current_item = ? WHERE id = ?", (p["item_id"], p["meeting_id"]))
