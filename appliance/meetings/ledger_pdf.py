@@ -2,14 +2,11 @@
 (appliance/meetings/minutes.py: the same embedded CJK TrueType font and line wrapping), plus
 table rows for the ledger."""
 
-import io
 import time
 
 from appliance.meetings import ledger
-from appliance.meetings.minutes import CHOICE_TEXT, MODE_TEXT, _font, _wrap
-
-SIZES = {"h1": 18, "h2": 14, "h3": 12, "b": 12, "p": 11, "row": 10, "head": 10}
-
+from appliance.meetings.minutes import CHOICE_TEXT, MODE_TEXT
+from appliance.meetings.minutes import draw_pdf as draw
 
 def _day(ts):
     return time.strftime("%Y-%m-%d", time.localtime(ts))
@@ -17,48 +14,6 @@ def _day(ts):
 
 def _hm(ts):
     return time.strftime("%H:%M", time.localtime(ts))
-
-
-def draw(title, lines, columns=()):
-    """`lines`: (kind, text) or ("row"/"head", [cells]) drawn at `columns` (fractions of the width)."""
-    from reportlab.lib.pagesizes import A4
-    from reportlab.pdfgen import canvas
-
-    font = _font()
-    buf = io.BytesIO()
-    c = canvas.Canvas(buf, pagesize=A4, invariant=1, initialFontName=font)  # no unembedded Helvetica
-    width, height = A4
-    margin = 56
-    usable = width - 2 * margin
-    y = height - margin
-    c.setTitle(title)
-    for kind, text in lines:
-        size = SIZES[kind]
-        if y < margin + size:
-            c.showPage()
-            y = height - margin
-        c.setFont(font, size)
-        if kind in ("row", "head"):
-            for x, cell in zip(columns, text):
-                c.drawString(margin + x * usable, y, str(cell))
-            if kind == "head":
-                c.line(margin, y - 3, width - margin, y - 3)
-            y -= size * 1.7
-            continue
-        for line in _wrap(text, font, size, usable):
-            if y < margin + size:
-                c.showPage()
-                y = height - margin
-                c.setFont(font, size)
-            if kind == "h1":
-                c.drawCentredString(width / 2, y, line)
-            else:
-                c.drawString(margin, y, line)
-            y -= size * 1.6
-        if kind in ("h1", "h2"):
-            y -= 4
-    c.save()
-    return buf.getvalue()
 
 
 COLUMNS = (0.0, 0.1, 0.32, 0.45, 0.56, 0.69, 0.8, 0.9)

@@ -103,24 +103,43 @@ def lines(store, meeting_id):
 
 
 def render_pdf(store, meeting_id):
+    return draw_pdf(core.get(store, meeting_id)["title"] + " 会议记录", lines(store, meeting_id))
+
+
+SIZES = {"h1": 18, "h2": 14, "h3": 12, "b": 12, "p": 11, "row": 10, "head": 10}
+
+
+def draw_pdf(title, lines, columns=()):
+    """`lines`: (kind, text) or ("row"/"head", [cells]) drawn at `columns` (fractions of the width)."""
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen import canvas
 
     font = _font()
     buf = io.BytesIO()
-    c = canvas.Canvas(buf, pagesize=A4, invariant=1, initialFontName=font)  # else an unembedded Helvetica is listed
+    c = canvas.Canvas(buf, pagesize=A4, invariant=1, initialFontName=font)  # no unembedded Helvetica
     width, height = A4
     margin = 56
+    usable = width - 2 * margin
     y = height - margin
-    sizes = {"h1": 18, "h2": 14, "h3": 12, "b": 12, "p": 11}
-    c.setTitle(core.get(store, meeting_id)["title"] + " 会议记录")
-    for kind, text in lines(store, meeting_id):
-        size = sizes[kind]
-        for line in _wrap(text, font, size, width - 2 * margin):
+    c.setTitle(title)
+    for kind, text in lines:
+        size = SIZES[kind]
+        if y < margin + size:
+            c.showPage()
+            y = height - margin
+        c.setFont(font, size)
+        if kind in ("row", "head"):
+            for x, cell in zip(columns, text):
+                c.drawString(margin + x * usable, y, str(cell))
+            if kind == "head":
+                c.line(margin, y - 3, width - margin, y - 3)
+            y -= size * 1.7
+            continue
+        for line in _wrap(text, font, size, usable):
             if y < margin + size:
                 c.showPage()
                 y = height - margin
-            c.setFont(font, size)
+                c.setFont(font, size)
             if kind == "h1":
                 c.drawCentredString(width / 2, y, line)
             else:
