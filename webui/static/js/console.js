@@ -50,6 +50,8 @@
     });
   }
 
+  var pollChoices = {};  // item id -> {mode, rule} chosen in its not yet submitted poll form
+
   function renderAgenda() {
     var ol = $("agenda");
     ol.replaceChildren();
@@ -86,8 +88,14 @@
         li.appendChild(row);
       });
       var form = document.getElementById("poll-form").content.firstElementChild.cloneNode(true);
+      // A live event redraws the agenda: what the secretary has chosen here survives it, so the
+      // vote made is the one chosen, not the default.
+      var chosen = pollChoices[it.id];
+      if (chosen) { form.mode.value = chosen.mode; form.rule.value = chosen.rule; }
+      form.addEventListener("change", function () { pollChoices[it.id] = { mode: form.mode.value, rule: form.rule.value }; });
       form.addEventListener("submit", function (ev) {
         ev.preventDefault();
+        delete pollChoices[it.id];
         act("POST", "/api/v1/items/" + it.id + "/polls", { mode: form.mode.value, rule: form.rule.value });
       });
       li.appendChild(form);
