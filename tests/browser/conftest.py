@@ -1,5 +1,8 @@
 """Real Chromium (Debian's /usr/bin/chromium) driven by Playwright; never a downloaded browser."""
 
+from contextlib import contextmanager
+
+import httpx
 import pytest
 
 from tests.conftest import need
@@ -35,3 +38,19 @@ def new_context(browser):
     yield make
     for c in contexts:
         c.close()
+
+
+@contextmanager
+def staff_clients(server):
+    """(admin, secretary): two API clients of the real server, signed in, sending its Origin."""
+    with httpx.Client(base_url=server.url, headers={"Origin": server.url}, verify=False, timeout=30) as admin, \
+         httpx.Client(base_url=server.url, headers={"Origin": server.url}, verify=False, timeout=30) as sec:
+        assert admin.post("/api/v1/login", json={"username": "admin", "password": "yishi-admin"}).status_code == 200
+        assert sec.post("/api/v1/login", json={"username": "secretary", "password": "yishi-secretary"}).status_code == 200
+        yield admin, sec
+
+
+@pytest.fixture
+def api(demo_server):
+    with staff_clients(demo_server) as clients:
+        yield clients

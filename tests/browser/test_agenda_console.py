@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from appliance.demo import MEMBERS, member_pin
+from tests.browser.conftest import staff_clients
 from tests.browser.test_meeting_day import pair_context
 from tests.conftest import artifact_path
 from tests.meetings.helpers import make_pdf
@@ -36,10 +37,7 @@ def order(sec, mid):
 
 def test_reorder_confidential_and_named_list_on_the_console(demo_server, new_context):
     url = demo_server.url
-    with httpx.Client(base_url=url, headers={"Origin": url}, verify=False, timeout=30) as admin, \
-         httpx.Client(base_url=url, headers={"Origin": url}, verify=False, timeout=30) as sec:
-        assert admin.post("/api/v1/login", json={"username": "admin", "password": "yishi-admin"}).status_code == 200
-        assert sec.post("/api/v1/login", json={"username": "secretary", "password": "yishi-secretary"}).status_code == 200
+    with staff_clients(demo_server) as (admin, sec):
         mid = sec.post("/api/v1/meetings", json={"kind": "standing", "title": "议程测试会议", "starts_at": "2026-06-29T09:00"}).json()["id"]
         bill = sec.post(f"/api/v1/meetings/{mid}/items", json={"title": "关于某某条例的决定（草案）", "kind": "bill"}).json()["id"]
         amend = sec.post(f"/api/v1/meetings/{mid}/items", json={"title": "关于该条例草案的修正案", "kind": "amendment", "amends": bill}).json()["id"]

@@ -4,11 +4,11 @@ tests/web/test_storage.py; here Chromium meets the 507 that it produces."""
 
 import json
 
-import httpx
 import pytest
 from playwright.sync_api import expect
 
 from appliance.demo import MEMBERS, member_pin
+from tests.browser.conftest import staff_clients
 from tests.browser.test_meeting_day import pair_context
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
@@ -17,10 +17,7 @@ STORAGE_FULL = {"error": {"code": "storage_full",
 
 
 def test_a_ballot_refused_by_a_full_disk_can_be_sent_again_with_the_same_id(demo_server, new_context):
-    with httpx.Client(base_url=demo_server.url, headers={"Origin": demo_server.url}, verify=False, timeout=30) as admin, \
-         httpx.Client(base_url=demo_server.url, headers={"Origin": demo_server.url}, verify=False, timeout=30) as sec:
-        assert admin.post("/api/v1/login", json={"username": "admin", "password": "yishi-admin"}).status_code == 200
-        assert sec.post("/api/v1/login", json={"username": "secretary", "password": "yishi-secretary"}).status_code == 200
+    with staff_clients(demo_server) as (admin, sec):
         mid = sec.post("/api/v1/meetings", json={"kind": "standing", "title": "重试测试", "starts_at": "2026-06-29T09:00"}).json()["id"]
         item = sec.post(f"/api/v1/meetings/{mid}/items", json={"title": "议题", "kind": "bill"}).json()["id"]
         ctx = new_context()

@@ -2,11 +2,11 @@
 with a visible message, a write-in is chosen from the roll of eligible people, and the ballot is
 acknowledged and then found in the published list; the console offers the next round."""
 
-import httpx
 import pytest
 from playwright.sync_api import expect
 
 from appliance.demo import MEMBERS, member_pin
+from tests.browser.conftest import staff_clients
 from tests.browser.test_meeting_day import pair_context
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
@@ -14,10 +14,7 @@ PHONE = {"width": 390, "height": 844}
 
 
 def test_election_ballot_seat_cap_and_write_in_on_a_phone(demo_server, new_context):
-    with httpx.Client(base_url=demo_server.url, headers={"Origin": demo_server.url}, verify=False, timeout=30) as admin, \
-         httpx.Client(base_url=demo_server.url, headers={"Origin": demo_server.url}, verify=False, timeout=30) as sec:
-        assert admin.post("/api/v1/login", json={"username": "admin", "password": "yishi-admin"}).status_code == 200
-        assert sec.post("/api/v1/login", json={"username": "secretary", "password": "yishi-secretary"}).status_code == 200
+    with staff_clients(demo_server) as (admin, sec):
         mid = sec.post("/api/v1/meetings", json={"kind": "standing", "title": "补选测试会议", "starts_at": "2026-06-29T09:00"}).json()["id"]
         item = sec.post(f"/api/v1/meetings/{mid}/items", json={"title": "补选区人大常委会委员", "kind": "other"}).json()["id"]
         people = {p["name"]: p["id"] for p in admin.get("/api/v1/admin/people").json()["people"]}
@@ -115,10 +112,7 @@ def test_election_ballot_seat_cap_and_write_in_on_a_phone(demo_server, new_conte
 
 
 def test_assessment_and_appointment_sheets_on_a_phone(demo_server, new_context):
-    with httpx.Client(base_url=demo_server.url, headers={"Origin": demo_server.url}, verify=False, timeout=30) as admin, \
-         httpx.Client(base_url=demo_server.url, headers={"Origin": demo_server.url}, verify=False, timeout=30) as sec:
-        assert admin.post("/api/v1/login", json={"username": "admin", "password": "yishi-admin"}).status_code == 200
-        assert sec.post("/api/v1/login", json={"username": "secretary", "password": "yishi-secretary"}).status_code == 200
+    with staff_clients(demo_server) as (admin, sec):
         mid = sec.post("/api/v1/meetings", json={"kind": "standing", "title": "测评与任免", "starts_at": "2026-06-29T09:00"}).json()["id"]
         report = sec.post(f"/api/v1/meetings/{mid}/items", json={"title": "对区法院工作报告的满意度测评", "kind": "report"}).json()["id"]
         appoint = sec.post(f"/api/v1/meetings/{mid}/items", json={"title": "人事任免", "kind": "appointment"}).json()["id"]

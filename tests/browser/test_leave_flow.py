@@ -4,11 +4,11 @@ page lists it as approved."""
 
 import time
 
-import httpx
 import pytest
 from playwright.sync_api import expect
 
 from appliance.demo import member_pin
+from tests.browser.conftest import staff_clients
 from tests.browser.test_meeting_day import pair_context
 from tests.conftest import artifact_path
 
@@ -18,10 +18,7 @@ PHONE = {"width": 390, "height": 844}
 
 def test_leave_asked_on_a_phone_and_approved(demo_server, new_context):
     url = demo_server.url
-    with httpx.Client(base_url=url, headers={"Origin": url}, verify=False, timeout=30) as admin, \
-         httpx.Client(base_url=url, headers={"Origin": url}, verify=False, timeout=30) as sec:
-        assert admin.post("/api/v1/login", json={"username": "admin", "password": "yishi-admin"}).status_code == 200
-        assert sec.post("/api/v1/login", json={"username": "secretary", "password": "yishi-secretary"}).status_code == 200
+    with staff_clients(demo_server) as (admin, sec):
         mid = sec.post("/api/v1/meetings", json={"kind": "standing", "title": "请假流程测试会议",
                                                  "starts_at": time.time() + 7200}).json()["id"]
         phone_ctx = new_context(viewport=PHONE, is_mobile=True, has_touch=True)

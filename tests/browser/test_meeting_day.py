@@ -5,7 +5,6 @@ rule, one show-of-hands fallback), each result checked on the screen and on the 
 import io
 import re
 
-import httpx
 import pytest
 from playwright.sync_api import expect
 
@@ -32,15 +31,6 @@ def votes_for(pattern):
 
 def expected_line(yes, no, abstain, not_voted, needed):
     return f"赞成 {yes}，反对 {no}，弃权 {abstain}，未表决 {not_voted} — 需 {needed} 票 — {'通过' if yes >= needed else '未通过'}"
-
-
-@pytest.fixture
-def api(demo_server):
-    with httpx.Client(base_url=demo_server.url, headers={"Origin": demo_server.url}, verify=False, timeout=30) as admin, \
-         httpx.Client(base_url=demo_server.url, headers={"Origin": demo_server.url}, verify=False, timeout=30) as sec:
-        assert admin.post("/api/v1/login", json={"username": "admin", "password": "yishi-admin"}).status_code == 200
-        assert sec.post("/api/v1/login", json={"username": "secretary", "password": "yishi-secretary"}).status_code == 200
-        yield admin, sec
 
 
 def pair_context(ctx, server, admin, name, pin):

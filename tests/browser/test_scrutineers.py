@@ -3,7 +3,6 @@ on the console; two scrutineers, each on their own tablet (two browser contexts)
 count. First they disagree (both told which counts differ, nothing counted), then they agree and
 the console and the big screen show the result as a hand count."""
 
-import httpx
 import pytest
 from playwright.sync_api import expect
 
@@ -14,15 +13,6 @@ from tests.conftest import artifact_path
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
 A, B = "张伟", "刘芳"  # seats 3 and 4
-
-
-@pytest.fixture
-def api(demo_server):
-    with httpx.Client(base_url=demo_server.url, headers={"Origin": demo_server.url}, verify=False, timeout=30) as admin, \
-         httpx.Client(base_url=demo_server.url, headers={"Origin": demo_server.url}, verify=False, timeout=30) as sec:
-        assert admin.post("/api/v1/login", json={"username": "admin", "password": "yishi-admin"}).status_code == 200
-        assert sec.post("/api/v1/login", json={"username": "secretary", "password": "yishi-secretary"}).status_code == 200
-        yield admin, sec
 
 
 def enter(page, yes, no, abstain, pin):
