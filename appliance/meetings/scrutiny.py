@@ -84,22 +84,8 @@ def _motion_close(db, poll, counts, present, reason, now):
 
 
 def _sheet_counters(conn, poll):
-    """A ballot sheet's counters (sheets.hand_counters): one group per nominee on a 任免 sheet and
-    per candidate or write-in of an election (a ballot marks each once); 测评's choices and void
-    share one group; an election's ballots collected and void are groups of their own."""
-    kind = poll["kind"]
-    rows = _q(conn, "SELECT id, name FROM poll_lines WHERE poll_id = ? ORDER BY position", (poll["id"],)).fetchall()
-    if kind == "assessment":
-        return tuple(Counter(k, t, t, "choice") for k, t in sheet_polls.ASSESSMENT_LABELS.items()) + (Counter("void", "无效票", "无效票", "choice"),)
-    if kind == "appointment":
-        out = tuple(Counter(f"l{r['id']}.{c}", f"{r['name']} {t}", f"{r['name']} {t}", f"l{r['id']}")
-                    for r in rows for c, t in sheet_polls.CHOICE_TEXT.items())
-        return out + (Counter("void", "无效票", "无效票", "void"),)
-    roll = _q(conn, "SELECT p.id, p.name FROM poll_eligible e JOIN people p ON p.id = e.person_id WHERE e.poll_id = ? "
-                    "ORDER BY p.seat IS NULL, p.seat, p.id", (poll["id"],)).fetchall()
-    out = tuple(Counter(f"c{r['id']}", f"{r['name']} 赞成", f"{r['name']} 赞成", f"c{r['id']}") for r in rows)
-    out += tuple(Counter(f"p{r['id']}", f"另选 {r['name']}", f"另选 {r['name']}", f"p{r['id']}") for r in roll)
-    return out + (Counter("void", "作废票", "作废票", "void"), Counter("cast", "收回选票", "收回选票", "cast"))
+    """A ballot sheet's counters and their groups, as sheets.py defines them for any hand count."""
+    return tuple(Counter(c["key"], c["label"], c["label"], c["group"]) for c in sheet_polls.counters_of(getattr(conn, "conn", conn), poll))
 
 
 def _sheet_sheet(store, poll):

@@ -585,22 +585,30 @@ def next_round(store, actor_id, poll_id, candidates=None):
 # -- hand count (the paper fallback counts into these) --------------------------------------
 
 def hand_counters(store, poll_id):
-    """The counters a hand count of this poll fills in: [{"key", "label"}], for any kind."""
+    """The counters a hand count of this poll fills in: [{"key", "label", "group"}], for any kind."""
     from appliance.meetings import polls
 
-    p = polls.get(store, poll_id)
+    return counters_of(store.conn, polls.get(store, poll_id))
+
+
+def counters_of(conn, p):
+    """hand_counters for poll row `p` on connection `conn` (usable inside a transaction, as the
+    scrutineers' entry is). A group is what one ballot marks at most once: 测评's choices and void
+    together; each nominee or candidate (and write-in) alone; an election's void and cast alone."""
     if p["kind"] == "motion":
-        return [{"key": k, "label": CHOICE_TEXT[k]} for k in CHOICES]
+        return [{"key": k, "label": CHOICE_TEXT[k], "group": "choice"} for k in CHOICES]
     if p["kind"] == "assessment":
-        return [{"key": k, "label": v} for k, v in ASSESSMENT_LABELS.items()] + [{"key": "void", "label": "无效票"}]
-    out = []
+        return [{"key": k, "label": v, "group": "choice"} for k, v in ASSESSMENT_LABELS.items()] + \
+            [{"key": "void", "label": "无效票", "group": "choice"}]
+    rows = conn.execute("SELECT id, name FROM poll_lines WHERE poll_id = ? ORDER BY position", (p["id"],)).fetchall()
     if p["kind"] == "appointment":
-        for r in lines(store, poll_id):
-            out += [{"key": f"l{r['id']}.{c}", "label": f"{r['name']} {CHOICE_TEXT[c]}"} for c in CHOICES]
-        return out + [{"key": "void", "label": "无效票"}]
-    out = [{"key": f"c{r['id']}", "label": f"{r['name']} 赞成"} for r in lines(store, poll_id)]
-    out += [{"key": f"p{r['id']}", "label": f"另选 {r['name']} 赞成"} for r in roll(store, poll_id)]
-    return out + [{"key": "void", "label": "作废票"}, {"key": "cast", "label": "收回选票"}]
+        out = [{"key": f"l{r['id']}.{c}", "label": f"{r['name']} {CHOICE_TEXT[c]}", "group": f"l{r['id']}"} for r in rows for c in CHOICES]
+        return out + [{"key": "void", "label": "无效票", "group": "void"}]
+    roll_rows = conn.execute("SELECT p.id, p.name FROM poll_eligible e JOIN people p ON p.id = e.person_id WHERE e.poll_id = ? "
+                             "ORDER BY p.seat IS NULL, p.seat, p.id", (p["id"],)).fetchall()
+    out = [{"key": f"c{r['id']}", "label": f"{r['name']} 赞成", "group": f"c{r['id']}"} for r in rows]
+    out += [{"key": f"p{r['id']}", "label": f"另选 {r['name']} 赞成", "group": f"p{r['id']}"} for r in roll_rows]
+    return out + [{"key": "void", "label": "作废票", "group": "void"}, {"key": "cast", "label": "收回选票", "group": "cast"}]
 
 
 def close_from_counts(store, actor_id, poll_id, counts, reason, now=None):
