@@ -111,7 +111,8 @@ def cmd_serve(args):
         cfg.secure_cookies = False
     print(f"Yishi {__version__} serving https://{args.host}:{args.port}/ "
           f"({'unlocked' if (cfg.passphrase or cfg.keyfile_secret) else 'sealed: unlock it in the browser'})", flush=True)
-    return serve.run(cfg, args.host, args.port, args.http_port, threads=args.threads, tls_enabled=not args.plain_http)
+    return serve.run(cfg, args.host, args.port, args.http_port, threads=args.threads, tls_enabled=not args.plain_http,
+                     edge=args.edge, socket_path=args.socket, workers=args.workers)
 
 
 def cmd_pair(args):
@@ -270,6 +271,11 @@ def parser():
     sp.add_argument("--no-zeroconf", action="store_true")
     sp.add_argument("--advertise-address")
     sp.add_argument("--plain-http", action="store_true", help=argparse.SUPPRESS)
+    sp.add_argument("--edge", choices=("child", "none", "off"), default="child",
+                    help="nginx in front: run it as a child (default), none: another unit runs it (bind --socket), "
+                         "off: gunicorn alone on the port (development)")
+    sp.add_argument("--socket", help="the app's Unix socket (default: a private run folder)")
+    sp.add_argument("--workers", type=int, default=1, help="gunicorn worker processes")
     sp.set_defaults(func=cmd_serve)
 
     sp = sub.add_parser("demo", help="create a demo committee with known PINs")

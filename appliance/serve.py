@@ -1,8 +1,9 @@
-"""`yishi serve`: gunicorn on HTTPS, a plain-HTTP port that only redirects, and zeroconf.
+"""`yishi serve`: nginx in front (TLS, the plain-HTTP port, /static, the shields, the live
+event streams through nchan: appliance/edge.py), gunicorn behind it on a Unix socket, and
+zeroconf.
 
-One gunicorn worker with many threads (gthread): Server-Sent Events hold a thread each, and the
-unlocked data key and the live-event broadcaster live in that one process, so an unlock in the
-browser opens the whole appliance. If the worker dies, the appliance comes back sealed.
+nginx is a child of this process (the gunicorn master), started again if it dies; with
+`--edge none` (the Pi, where the yishi-edge unit runs nginx) gunicorn only binds the socket.
 """
 
 import html
@@ -114,7 +115,13 @@ class YishiServer(BaseApplication):
     def load(self):
         from appliance import create_app
 
-        return create_app(self.config_obj)
+        app = create_app(self.config_obj)
+        if self.config_obj.extra.get("behind_edge"):
+            from werkzeug.middleware.proxy_fix import ProxyFix
+
+            # nginx, the only client of the socket, names the client and the scheme.
+            app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=0, x_port=0, x_prefix=0)
+        return app
 
 
 _TLS_CONTEXT = []
@@ -128,10 +135,10 @@ def _ssl_context_once(config, default_ssl_context_factory):
     return _TLS_CONTEXT[0]
 
 
-def gunicorn_options(host, port, certfile, keyfile, threads=600, tls_enabled=True):
+def gunicorn_options(host, port, certfile, keyfile, threads=600, tls_enabled=True, bind=None, workers=1):
     opts = {
-        "bind": [f"{host}:{port}"],
-        "workers": 1,
+        "bind": bind or [f"{host}:{port}"],
+        "workers": workers,
         "worker_class": "gthread",
         "threads": threads,
         "worker_connections": threads + 100,
@@ -144,16 +151,44 @@ def gunicorn_options(host, port, certfile, keyfile, threads=600, tls_enabled=Tru
         "proc_name": "yishi",
         "control_socket_disable": True,  # no admin socket in $HOME: the service has no home
     }
-    if tls_enabled:
+    if bind:
+        # Behind nginx: it alone talks to this socket, and it says who the client is.
+        opts.update(forwarded_allow_ips="*", umask=0o007)
+    elif tls_enabled:
         opts.update(certfile=certfile, keyfile=keyfile, ssl_context=_ssl_context_once)
     return opts
 
 
-def run(config, host, port, http_port=None, threads=600, tls_enabled=True):
+def edge_layout(config, host, port, http_port, run_dir=None, workers=1):
+    import webui
+
+    from appliance import edge
+
+    settings = Settings.load(config.data_dir)
+    return edge.Layout(data_dir=config.data_dir, run_dir=run_dir or edge.runtime_dir(), host=host, port=port,
+                       http_port=http_port, public_url=settings.public_url, static_dir=webui.STATIC,
+                       max_upload=config.extra.get("max_upload_bytes", 64 * 1024 * 1024), workers=workers)
+
+
+def run(config, host, port, http_port=None, threads=600, tls_enabled=True, edge="child", socket_path=None, workers=1):
+    from appliance import edge as edge_mod
+
     p = tls.ensure(config.data_dir)
     settings = Settings.load(config.data_dir)
-    redirect = None
-    if http_port:
+    redirect = front = None
+    bind = None
+    own_run_dir = None
+    if tls_enabled and edge != "off":
+        layout = edge_layout(config, host, port, http_port, run_dir=os.path.dirname(socket_path) if socket_path else None)
+        if not socket_path and not os.environ.get("RUNTIME_DIRECTORY"):
+            own_run_dir = layout.run_dir
+        bind = [f"unix:{layout.app_socket}"]
+        config.extra["nchan_socket"] = layout.publish_socket
+        config.extra["behind_edge"] = True
+        if edge == "child":
+            front = edge_mod.Edge(layout).start()
+            print(f"nginx pid {front.proc.pid} config {layout.conf}", flush=True)
+    elif http_port:
         redirect = start_redirect_server(host, http_port, config.data_dir, port)
     advertiser = None
     if config.advertise:
@@ -165,8 +200,14 @@ def run(config, host, port, http_port=None, threads=600, tls_enabled=True):
         except OSError as e:  # no multicast on this interface: serve anyway, say so
             log.warning("zeroconf advertisement failed on %s: %s", address, e)
     try:
-        YishiServer(config, gunicorn_options(host, port, p["crt"], p["key"], threads, tls_enabled)).run()
+        YishiServer(config, gunicorn_options(host, port, p["crt"], p["key"], threads, tls_enabled, bind, workers)).run()
     finally:
+        if front:
+            front.stop()
+        if own_run_dir:
+            import shutil
+
+            shutil.rmtree(own_run_dir, ignore_errors=True)
         if advertiser:
             advertiser.stop()
         if redirect:

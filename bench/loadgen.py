@@ -185,6 +185,8 @@ class RawHTTP:
 
     def _head(self, method, path, body):
         h = f"{method} {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
+        if path.startswith("/api/v1/events"):
+            h += "Accept: text/event-stream\r\n"  # as EventSource sends; nchan (nginx) answers SSE to it
         h += f"Origin: https://{self.host}:{self.port}\r\n"
         if self.cookie:
             h += f"Cookie: {self.cookie}\r\n"
@@ -296,6 +298,7 @@ class Tablet:
                 self.sse_error = f"HTTP {status}"
                 self.hello.set()
                 return
+            self.hello.set()  # nchan holds the stream from here on (it sends no `hello` event)
             event = data = None
             buf = b""
             async for chunk in body:

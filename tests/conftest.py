@@ -125,6 +125,15 @@ class LiveServer:
         self.url = f"https://127.0.0.1:{port}"
         self.http_url = f"http://127.0.0.1:{http_port}"
 
+    def nginx_pid(self):
+        """The pid of nginx in front (appliance/edge.py: a child of `yishi serve`, started again
+        if it dies), or None while there is none."""
+        try:
+            with open(os.path.join(self.data_dir, "edge", "nginx.pid")) as f:
+                return int(f.read().strip())
+        except (OSError, ValueError):
+            return None
+
     def stop(self):
         self.proc.terminate()
         try:
@@ -134,7 +143,7 @@ class LiveServer:
 
 
 def start_server(data_dir, passphrase_file=None, extra=()):
-    """Run `yishi serve` (real gunicorn, HTTPS) on loopback and wait for /healthz."""
+    """Run `yishi serve` (nginx in front of real gunicorn, HTTPS) on loopback and wait for /healthz."""
     import httpx
 
     port, http_port = free_port(), free_port()

@@ -1,15 +1,24 @@
-"""Live updates over Server-Sent Events: one broadcaster per (single) gunicorn worker.
+"""Live updates over Server-Sent Events.
 
-A client subscribes to topics (`person:7`, `meeting:3`, `screen:3`, `staff`); `publish` puts the
-event on every matching subscriber's queue and wakes it. Clients wait on an in-memory
-condition, never poll the database, so a result reaches hundreds of tablets in milliseconds.
+A client subscribes to topics (`person:7`, `meeting:3`, `screen:3`, `staff`); `publish(topic,
+event, data)` reaches every subscriber of the topic. Behind `yishi serve` the carrier is nchan in
+nginx (`NchanPublisher`: one internal HTTP request per event, from any worker; nginx holds the
+streams, keeps a message buffer for Last-Event-ID and the keep-alives; appliance/edge.py). Without
+a server (the Flask test client) it is the in-process `Broadcaster`: each subscriber a queue,
+woken by a condition.
 """
 
 import collections
+import http.client
 import itertools
 import json
+import logging
+import socket
 import threading
 import time
+from urllib.parse import quote
+
+log = logging.getLogger("yishi.events")
 
 KEEPALIVE_SECONDS = 15
 MAX_QUEUE = 256
@@ -82,5 +91,80 @@ class Broadcaster:
             self.unsubscribe(sub)
 
 
+class _UnixHTTP(http.client.HTTPConnection):
+    def __init__(self, path, timeout):
+        super().__init__("localhost", timeout=timeout)
+        self.path = path
+
+    def connect(self):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(self.timeout)
+        s.connect(self.path)
+        self.sock = s
+
+
+class NchanPublisher:
+    """Publishes to nchan's internal location on a Unix socket (appliance/edge.py): every worker
+    process reaches the same subscribers, and nchan keeps the order of one channel's messages.
+    The subscribers are nginx's (`stream_redirect` hands a request over to them)."""
+
+    def __init__(self, path, timeout=2.0):
+        self.path, self.timeout = path, timeout
+        self._local = threading.local()
+
+    def _conn(self):
+        c = getattr(self._local, "conn", None)
+        if c is None:
+            c = self._local.conn = _UnixHTTP(self.path, self.timeout)
+        return c
+
+    def publish(self, topic, event, data):
+        body = json.dumps(data, ensure_ascii=False).encode("utf-8")
+        headers = {"Content-Type": "application/json", "X-EventSource-Event": event}
+        for attempt in (1, 2):  # a kept-alive connection nginx closed (restart, idle) is retried once
+            conn = self._conn()
+            try:
+                conn.request("POST", "/pub/" + quote(topic, safe=":"), body, headers)
+                resp = conn.getresponse()
+                info = resp.read()
+                if resp.status >= 300:
+                    log.warning("nchan refused %s on %s: %s %s", event, topic, resp.status, info[:200])
+                    return 0
+                return _subscribers(info)
+            except (OSError, http.client.HTTPException) as e:
+                conn.close()
+                self._local.conn = None
+                if attempt == 2:
+                    # Pages re-fetch their state when their stream comes back; the event is not
+                    # worth failing the request that caused it.
+                    log.warning("live event %s on %s not published: %s", event, topic, e)
+        return 0
+
+    def count(self, topic=None):
+        return 0
+
+    @staticmethod
+    def stream_redirect(topics, last_event_id=None):
+        """The internal location nginx hands an /api/v1/events request to (X-Accel-Redirect)."""
+        uri = "/_live/" + ",".join(quote(t, safe=":") for t in sorted(topics))
+        if last_event_id:
+            uri += "?last_event_id=" + quote(last_event_id, safe="")
+        return uri
+
+
+def _subscribers(info):
+    for line in info.decode("utf-8", "replace").splitlines():
+        if line.startswith("active subscribers:"):
+            try:
+                return int(line.split(":", 1)[1])
+            except ValueError:
+                return 0
+    return 0
+
+
 def broadcaster(app):
-    return app.extensions.setdefault("yishi_events", Broadcaster())
+    b = app.extensions.get("yishi_events")
+    if b is None:
+        path = app.extensions["yishi"].config.extra.get("nchan_socket") if "yishi" in app.extensions else None
+        b = app.extensions.setdefault("yishi_events", NchanPublisher(path) if path else Broadcaster())
+    return b

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, current_app, g, request
 
 from appliance.web import auth
 from appliance.web.apispec import api_route
-from appliance.web.events import broadcaster
+from appliance.web.events import NchanPublisher, broadcaster
 
 bp = Blueprint("live", __name__, url_prefix="/api/v1")
 
@@ -28,6 +28,10 @@ def topics_for(person, args):
 def events():
     topics = topics_for(g.person, request.args)
     b = broadcaster(current_app)
+    if isinstance(b, NchanPublisher):  # nginx holds the stream (appliance/edge.py)
+        resp = Response(status=200)
+        resp.headers["X-Accel-Redirect"] = b.stream_redirect(topics, request.args.get("last_event_id"))
+        return resp
     sub = b.subscribe(topics)
     resp = Response(b.stream(sub, hello={"topics": sorted(topics)}), mimetype="text/event-stream")
     resp.headers["Cache-Control"] = "no-store"
