@@ -48,6 +48,5 @@
   }
 
   load();
-  var es = new EventSource("/api/v1/events");
-  es.addEventListener("leave", load);
+  window.YishiLive.connect("/api/v1/events", { leave: load, connected: function (again) { if (again) { load(); } } });
 })();

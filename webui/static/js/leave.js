@@ -55,6 +55,5 @@
     });
     return;
   }
-  var es = new EventSource("/api/v1/events");
-  es.addEventListener("leave", reload);
+  window.YishiLive.connect("/api/v1/events", { leave: reload, connected: function (again) { if (again) { reload(); } } });
 })();

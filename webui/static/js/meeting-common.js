@@ -19,12 +19,9 @@
   }
 
   function live(handlers) {
-    var es = new EventSource("/api/v1/events?meeting=" + root.dataset.id);
-    Object.keys(handlers).forEach(function (name) {
-      es.addEventListener(name, function (ev) { handlers[name](JSON.parse(ev.data)); });
-    });
-    es.addEventListener("hello", function () { if (handlers.connected) { handlers.connected(); } });
-    return es;
+    // live.js: reconnects after any error with back-off and jitter; `connected` runs on every
+    // (re)connect, so the page fetches again what it may have missed.
+    return window.YishiLive.connect("/api/v1/events?meeting=" + root.dataset.id, handlers);
   }
 
   function el(tag, attrs, text) {

@@ -23,23 +23,24 @@
   }
 
   if (window.EventSource) {
-    var es = new EventSource("/api/v1/events");
-    es.addEventListener("office.inbox", function (ev) {
-      var d = JSON.parse(ev.data);
-      setCount(d.count);
-      show(document.documentElement.lang === "en" ? "Something new is waiting for you." : "您有新的待办事项。");
-      if (document.getElementById("inbox-circulations") && !typing()) { window.location.reload(); }
-    });
-    es.addEventListener("office.reminder", function (ev) {
-      var d = JSON.parse(ev.data);
-      setCount(d.count);
-      show((document.documentElement.lang === "en" ? "Reminder: please read " : "提醒：请阅读") + "《" + d.title + "》");
-    });
-    es.addEventListener("office.receipt", function (ev) {
-      var d = JSON.parse(ev.data);
-      var page = document.querySelector("[data-circulation]");
-      if (page && String(d.circulation) === page.dataset.circulation && document.getElementById("receipts") && !typing()) {
-        window.location.reload();
+    window.YishiLive.connect("/api/v1/events", {
+      connected: function (again) {  // back after a lost stream: the lists may have changed meanwhile
+        if (again && (document.getElementById("inbox-circulations") || document.getElementById("receipts")) && !typing()) { window.location.reload(); }
+      },
+      "office.inbox": function (d) {
+        setCount(d.count);
+        show(document.documentElement.lang === "en" ? "Something new is waiting for you." : "您有新的待办事项。");
+        if (document.getElementById("inbox-circulations") && !typing()) { window.location.reload(); }
+      },
+      "office.reminder": function (d) {
+        setCount(d.count);
+        show((document.documentElement.lang === "en" ? "Reminder: please read " : "提醒：请阅读") + "《" + d.title + "》");
+      },
+      "office.receipt": function (d) {
+        var page = document.querySelector("[data-circulation]");
+        if (page && String(d.circulation) === page.dataset.circulation && document.getElementById("receipts") && !typing()) {
+          window.location.reload();
+        }
       }
     });
   }

@@ -74,18 +74,25 @@ async function show() {
   }
 }
 
-const events = new EventSource("/api/v1/events?document=" + box.dataset.document);
-events.addEventListener("document.updated", async (ev) => {
-  const data = JSON.parse(ev.data);
+async function refresh(data) {
   if (String(data.document) !== box.dataset.document) { return; }
-  const info = await fetch("/api/v1/documents/" + data.document, { credentials: "same-origin" }).then((r) => r.json());
+  const r = await fetch("/api/v1/documents/" + data.document, { credentials: "same-origin" });
+  if (r.status === 403 || r.status === 404) { location.href = "/"; return; }  // recalled while the stream was away
+  const info = await r.json();
+  if (data.again && String(info.version) === box.dataset.version) { return; }
   box.dataset.mime = info.mime;
   box.dataset.version = String(info.version);
   await show();
   const label = document.getElementById("version-label");
   label.textContent = label.dataset.template.replace("0", String(info.version));
   document.getElementById("updated-banner").hidden = false;
+}
+
+// live.js: reconnects after any error; on a reconnect, the version is checked again.
+window.YishiLive.connect("/api/v1/events?document=" + box.dataset.document, {
+  "document.updated": refresh,
+  recalled: () => { location.href = "/"; },
+  connected: (again) => { if (again) { refresh({ document: box.dataset.document, again: true }); } },
 });
-events.addEventListener("recalled", () => { location.href = "/"; });
 
 show();
