@@ -47,7 +47,7 @@ SIGNIN_PATHS = r"^/(api/v1/(login|signin|pair/start|unlock)|login|signin|unlock)
 # loopback (and the benchmark, which simulates 500 tablets from 127.0.0.1, must not be limited).
 EXEMPT = ("127.0.0.1", "::1")
 CONNECTIONS_PER_ADDRESS = 64
-STREAMS_PER_SESSION = 4
+STREAMS_PER_SESSION = 8
 SIGNIN_RATE = "5r/s"
 SIGNIN_BURST = 20
 
@@ -277,7 +277,7 @@ http {{
             add_header Cache-Control no-store always;
             add_header Strict-Transport-Security "max-age=31536000" always;
             default_type "text/html; charset=utf-8";
-            rewrite ^/_edge/(\\d+)$ /$1.$edge_lang.$edge_api break;
+            rewrite "^/_edge/(?<edge_status>\\d+)$" /$edge_status.$edge_lang.$edge_api break;
             types {{ "application/json; charset=utf-8" json; "text/html; charset=utf-8" html; }}
         }}
 
