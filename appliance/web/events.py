@@ -108,7 +108,7 @@ class NchanPublisher:
     process reaches the same subscribers, and nchan keeps the order of one channel's messages.
     The subscribers are nginx's (`stream_redirect` hands a request over to them)."""
 
-    def __init__(self, path, timeout=2.0):
+    def __init__(self, path, timeout=5.0):
         self.path, self.timeout = path, timeout
         self._local = threading.local()
 
@@ -116,17 +116,20 @@ class NchanPublisher:
         c = getattr(self._local, "conn", None)
         if c is None:
             c = self._local.conn = _UnixHTTP(self.path, self.timeout)
+            c.used = False
         return c
 
     def publish(self, topic, event, data):
         body = json.dumps(data, ensure_ascii=False).encode("utf-8")
         headers = {"Content-Type": "application/json", "X-EventSource-Event": event}
-        for attempt in (1, 2):  # a kept-alive connection nginx closed (restart, idle) is retried once
+        while True:
             conn = self._conn()
+            reused = conn.used
             try:
                 conn.request("POST", "/pub/" + quote(topic, safe=":"), body, headers)
                 resp = conn.getresponse()
                 info = resp.read()
+                conn.used = True
                 if resp.status >= 300:
                     log.warning("nchan refused %s on %s: %s %s", event, topic, resp.status, info[:200])
                     return 0
@@ -134,11 +137,12 @@ class NchanPublisher:
             except (OSError, http.client.HTTPException) as e:
                 conn.close()
                 self._local.conn = None
-                if attempt == 2:
-                    # Pages re-fetch their state when their stream comes back; the event is not
-                    # worth failing the request that caused it.
+                # Only a kept-alive connection that nginx had closed (a restart, its keep-alive
+                # timeout) is tried again: the request may have been published otherwise, and
+                # twice would be worse than never (pages re-fetch their state on reconnect).
+                if not (reused and isinstance(e, (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError))):
                     log.warning("live event %s on %s not published: %s", event, topic, e)
-        return 0
+                    return 0
 
     def count(self, topic=None):
         return 0

@@ -48,5 +48,6 @@
   }
 
   load();
-  window.YishiLive.connect("/api/v1/events", { leave: load, connected: function (again) { if (again) { load(); } } });
+  function follow() { window.YishiLive.connect("/api/v1/events", { leave: load, connected: function (again) { if (again) { load(); } } }); }
+  if (window.YishiLive) { follow(); } else { document.addEventListener("DOMContentLoaded", follow); }  // included mid-page, before base.html's live.js
 })();
