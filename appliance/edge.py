@@ -355,8 +355,16 @@ def check(layout):
 
 
 def _die_with_parent():
+    os.setpgid(0, 0)  # a group of its own: workers orphaned by a killed master are found and ended
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG: nginx goes when `yishi serve` goes, even on kill -9
+
+
+def _end_group(pgid):
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 class Edge:
@@ -395,6 +403,8 @@ class Edge:
             if self._stopping.is_set():
                 return
             log.warning("nginx (pid %s) ended with %s; starting it again", proc.pid, proc.returncode)
+            # A master killed with -9 leaves its workers holding the ports; they go first.
+            _end_group(proc.pid)
             self._stopping.wait(0.2)
             if not self._stopping.is_set():
                 self.restarts += 1
@@ -414,3 +424,5 @@ class Edge:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+        if proc:
+            _end_group(proc.pid)

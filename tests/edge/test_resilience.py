@@ -1,0 +1,102 @@
+"""The edge under attack and under failure: stalled TLS handshakes and idle sockets do not stop a
+vote; nginx killed during a ballot burst comes back (`yishi serve` starts it again) and every
+acknowledged ballot counts exactly once after the tablets' retries."""
+
+import os
+import signal
+import socket
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from tests.conftest import PASSPHRASE, make_store, start_server
+from tests.edge.helpers import Room, ballot, cast_until_acknowledged
+
+pytestmark = pytest.mark.server
+
+FLOOD = 500  # of each kind; the issue's 1,000 + 1,000 runs in the bench, not in the suite
+
+
+@pytest.fixture
+def server(tmp_path):
+    from appliance import demo
+
+    d = str(tmp_path / "data")
+    store, _ = make_store(d)
+    demo.populate(store)
+    store.close()
+    pf = str(tmp_path / "passphrase")
+    with open(pf, "w") as f:
+        f.write(PASSPHRASE + "\n")
+    s = start_server(d, pf)
+    yield s
+    s.stop()
+
+
+def _flood(port, n, source):
+    socks = []
+    for i in range(n):
+        s = socket.socket()
+        s.bind((source, 0))
+        s.connect(("127.0.0.1", port))
+        if i % 2 == 0:
+            s.sendall(b"\x16\x03\x01\x02")  # the first bytes of a TLS ClientHello, then nothing
+        socks.append(s)  # the others: connected, silent
+    return socks
+
+
+def test_stalled_handshakes_and_idle_sockets_do_not_stop_a_vote(server):
+    room = Room(server)
+    socks = []
+    try:
+        for source in ("127.0.0.1", "127.0.0.2"):  # the appliance's own address is exempt from the limits; a tablet's is not
+            socks += _flood(server.port, FLOOD, source)
+        poll = room.open_poll("洪水中的表决")
+        errors = []
+        bodies = [ballot() for _ in room.tablets]
+        with ThreadPoolExecutor(len(room.tablets)) as pool:
+            attempts = list(pool.map(lambda tb: cast_until_acknowledged(tb[0], poll, tb[1], errors=errors), zip(room.tablets, bodies)))
+        assert errors == [] and attempts == [1] * len(room.tablets)  # every ballot acknowledged at the first try
+        result = room.sec.post(f"/api/v1/polls/{poll}/close").json()
+        assert result["yes"] + result["no"] + result["abstain"] == len(room.tablets)
+        # the flood is still there, and nginx drops the stalled ones at its header timeout
+        assert sum(1 for s in socks if s.fileno() != -1) == 2 * FLOOD
+    finally:
+        for s in socks:
+            s.close()
+        room.close()
+
+
+def test_nginx_killed_during_a_ballot_burst_comes_back_and_every_ballot_counts_once(server):
+    room = Room(server)
+    try:
+        poll = room.open_poll("重启中的表决")
+        first = server.nginx_pid()
+        assert first
+        bodies = [ballot() for _ in room.tablets]
+        go = threading.Event()
+
+        def cast(tb):
+            go.wait()
+            return cast_until_acknowledged(tb[0], poll, tb[1], deadline=90)
+
+        with ThreadPoolExecutor(len(room.tablets)) as pool:
+            futures = [pool.submit(cast, tb) for tb in zip(room.tablets, bodies)]
+            go.set()
+            time.sleep(0.05)
+            os.kill(first, signal.SIGKILL)
+            attempts = [f.result() for f in futures]
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and server.nginx_pid() in (None, first):
+            time.sleep(0.1)
+        assert server.nginx_pid() not in (None, first), "yishi serve did not start nginx again"
+        # Retried ballots carry the same ballot id: none counted twice, none lost.
+        for t, body in zip(room.tablets, bodies):
+            assert cast_until_acknowledged(t, poll, body) == 1  # a late retry of an acknowledged ballot: acknowledged again
+        result = room.sec.post(f"/api/v1/polls/{poll}/close").json()
+        assert (result["yes"], result["no"], result["abstain"]) == tuple(
+            sum(b["choice"] == c for b in bodies) for c in ("yes", "no", "abstain")), (result, attempts)
+    finally:
+        room.close()
