@@ -69,6 +69,22 @@ def _children(pid):
         return []
 
 
+def _descendants(pid):
+    """Every process under pid: gunicorn's workers, and nginx (appliance/edge.py) with its own."""
+    out = []
+    for kid in _children(pid):
+        out += [kid, *_descendants(kid)]
+    return out
+
+
+def _is_nginx(pid):
+    try:
+        with open(f"/proc/{pid}/comm") as f:
+            return f.read().strip() == "nginx"
+    except OSError:
+        return False
+
+
 def _rss_kib(pid):
     try:
         with open(f"/proc/{pid}/status") as f:
@@ -81,7 +97,7 @@ def _rss_kib(pid):
 
 
 def server_worker(master_pid):
-    kids = _children(master_pid)
+    kids = [k for k in _children(master_pid) if not _is_nginx(k)]
     return kids[0] if kids else None
 
 
@@ -98,9 +114,9 @@ class RssSampler(threading.Thread):
 
     def run(self):
         while not self.stop.wait(self.interval):
-            w = _children(self.master)
-            worker = sum(_rss_kib(p) for p in w)
-            total = _rss_kib(self.master) + worker
+            every = _descendants(self.master)
+            worker = sum(_rss_kib(p) for p in _children(self.master) if not _is_nginx(p))
+            total = _rss_kib(self.master) + sum(_rss_kib(p) for p in every)  # nginx and its workers too
             self.peak[self.phase] = max(self.peak.get(self.phase, 0), total)
             self.worker_peak[self.phase] = max(self.worker_peak.get(self.phase, 0), worker)
 

@@ -61,7 +61,8 @@ def machine():
 
 
 class Server:
-    """`yishi serve` as the systemd unit runs it, on loopback, pinned to one CPU."""
+    """`yishi serve` as the systemd unit runs it (nginx in front, its child), on loopback, pinned
+    to one CPU: nginx inherits the pinning, so the whole server side shares the one core."""
 
     def __init__(self, data_dir, passphrase_file, cpu):
         from bench.baselines import free_port
@@ -98,9 +99,9 @@ class Server:
         raise RuntimeError(f"yishi serve did not answer /healthz within {timeout} s")
 
     def rss_mb(self):
-        from bench.loadgen import _children, _rss_kib
+        from bench.loadgen import _descendants, _rss_kib
 
-        return round((_rss_kib(self.proc.pid) + sum(_rss_kib(p) for p in _children(self.proc.pid))) / 1024, 1)
+        return round((_rss_kib(self.proc.pid) + sum(_rss_kib(p) for p in _descendants(self.proc.pid))) / 1024, 1)
 
     def stop(self):
         if self.proc and self.proc.poll() is None:
