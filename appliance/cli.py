@@ -111,8 +111,14 @@ def cmd_serve(args):
         cfg.secure_cookies = False
     print(f"Yishi {__version__} serving https://{args.host}:{args.port}/ "
           f"({'unlocked' if (cfg.passphrase or cfg.keyfile_secret) else 'sealed: unlock it in the browser'})", flush=True)
-    return serve.run(cfg, args.host, args.port, args.http_port, threads=args.threads, tls_enabled=not args.plain_http,
-                     edge=args.edge, socket_path=args.socket, workers=args.workers)
+    from appliance.edge import EdgeError
+
+    try:
+        return serve.run(cfg, args.host, args.port, args.http_port, threads=args.threads, tls_enabled=not args.plain_http,
+                         edge=args.edge, socket_path=args.socket, workers=args.workers)
+    except EdgeError as e:
+        print(f"yishi: {e}", file=sys.stderr)
+        return 2
 
 
 def cmd_pair(args):

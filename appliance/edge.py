@@ -196,6 +196,9 @@ events {{ worker_connections 8192; }}
 
 http {{
     include {MIME_TYPES};
+    types {{ text/javascript mjs; }}  # pdf.js is modules; Debian's list predates .mjs
+    charset utf-8;
+    charset_types text/css text/plain text/javascript application/javascript application/json image/svg+xml;
     nchan_shared_memory_size 16m;
     default_type application/octet-stream;
     access_log off;  # who read which document is the audit log's business, not a web log's
@@ -348,10 +351,17 @@ def command(layout):
             "-g", "daemon off;"]
 
 
+class EdgeError(Exception):
+    """nginx is missing or refuses its configuration: one line for `yishi serve` to print."""
+
+
 def check(layout):
+    if not os.path.exists(NGINX) or not os.path.exists(NCHAN_MODULE):
+        raise EdgeError(f"{NGINX} or {NCHAN_MODULE} is missing: apt-get install nginx libnginx-mod-nchan "
+                        "(tools/ensure-system-packages run), or serve with --edge off")
     r = subprocess.run([*command(layout)[:-2], "-t", "-q"], capture_output=True, text=True)
     if r.returncode != 0:
-        raise RuntimeError(f"nginx refused {layout.conf}: {r.stderr.strip()}")
+        raise EdgeError(f"nginx refused {layout.conf}: {r.stderr.strip()}")
 
 
 def _die_with_parent():
