@@ -66,7 +66,9 @@ def test_firmware_partition_is_mounted_and_the_boot_requires_it(guest):
 
 def test_sealed_page_over_https_then_unlocked_from_the_host(guest, appliance_ca):
     with httpx.Client(base_url=guest.url, headers={"Origin": guest.url}, verify=appliance_ca, timeout=HTTP_TIMEOUT) as c:
-        assert c.get("/healthz").json()["sealed"] is True
+        health = c.get("/healthz")
+        assert health.json()["sealed"] is True
+        assert health.headers["server"] == "nginx"  # nginx in front (appliance/edge.py), gunicorn behind it
         page = c.get("/")
         assert page.status_code == 503 and "yishi init" in page.text  # no store yet: how to continue
         # The admin creates the store on the appliance (SSH), as the console message says; the
