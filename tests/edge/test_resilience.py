@@ -100,3 +100,28 @@ def test_nginx_killed_during_a_ballot_burst_comes_back_and_every_ballot_counts_o
             sum(b["choice"] == c for b in bodies) for c in ("yes", "no", "abstain")), (result, attempts)
     finally:
         room.close()
+
+
+def _alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(") ", 1)[1][0] != "Z"
+    except OSError:
+        return False
+
+
+def test_nginx_goes_with_yishi_serve_even_when_it_is_killed(tmp_path):
+    d = str(tmp_path / "data")
+    make_store(d)[0].close()
+    for how in (signal.SIGTERM, signal.SIGKILL):
+        server = start_server(d)
+        pid = server.nginx_pid()
+        assert pid and _alive(pid)
+        server.proc.send_signal(how)
+        server.proc.wait(30)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and _alive(pid):
+            time.sleep(0.1)
+        assert not _alive(pid), f"nginx {pid} outlived yishi serve ({how.name})"
+        with socket.socket() as s:  # and the port is free for the next start
+            assert s.connect_ex(("127.0.0.1", server.port)) != 0
