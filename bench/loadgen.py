@@ -241,6 +241,12 @@ class RawHTTP:
                     return
                 yield await self.reader.readexactly(size)
                 await self.reader.readline()
+        else:  # neither: the body runs until the connection closes (nchan's event streams)
+            while True:
+                data = await self.reader.read(1 << 16)
+                if not data:
+                    return
+                yield data
 
     async def request(self, method, path, json_body=None):
         """(status, parsed JSON or raw bytes). Reconnects once if a kept-alive connection was closed."""
