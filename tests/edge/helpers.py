@@ -104,7 +104,7 @@ def publish(server, topic, event, data):
     """Publish as the app does, from outside any worker (NchanPublisher on the internal socket)."""
     from appliance.web.events import NchanPublisher
 
-    return NchanPublisher(publish_socket(server)).publish(topic, event, data)
+    return NchanPublisher(publish_socket(server), background=False).publish(topic, event, data)
 
 
 def tls_socket(server, source="127.0.0.1"):

@@ -52,7 +52,7 @@ def test_a_stream_that_comes_back_gets_what_it_missed(demo_server):
     publish(demo_server, topic, "missed", {"n": 2})
     publish(demo_server, topic, "missed.too", {"n": 3})
     again = Stream(client(demo_server, cookies=member.cookies), "/api/v1/events", headers={"Last-Event-ID": last})
-    assert again.wait_for("missed.too")
+    assert again.wait_for("missed.too"), (last, s.text, again.text)
     assert [e["event"] for e in again.events()] == ["missed", "missed.too"], (last, s.text, again.text)
     # as live.js asks after it made a new EventSource: ?last_event_id=
     third = Stream(client(demo_server, cookies=member.cookies), "/api/v1/events?last_event_id=" + httpx.QueryParams({"x": last})["x"])
