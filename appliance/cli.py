@@ -44,6 +44,16 @@ def _unlock(args):
     return open_store(args.data, key)
 
 
+def _positive(text):
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if not 1 <= n <= 64:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a whole number of workers from 1 to 64")
+    return n
+
+
 def _prepare_data_dir(path):
     try:
         os.makedirs(path, mode=0o700, exist_ok=True)
@@ -111,7 +121,8 @@ def cmd_serve(args):
         cfg.secure_cookies = False
     print(f"Yishi {__version__} serving https://{args.host}:{args.port}/ "
           f"({'unlocked' if (cfg.passphrase or cfg.keyfile_secret) else 'sealed: unlock it in the browser'})", flush=True)
-    return serve.run(cfg, args.host, args.port, args.http_port, threads=args.threads, tls_enabled=not args.plain_http)
+    return serve.run(cfg, args.host, args.port, args.http_port, threads=args.threads, tls_enabled=not args.plain_http,
+                     workers=args.workers)
 
 
 def cmd_pair(args):
@@ -267,6 +278,8 @@ def parser():
     sp.add_argument("--port", type=int, default=8443)
     sp.add_argument("--http-port", type=int, default=None, help="plain-HTTP port that only redirects")
     sp.add_argument("--threads", type=int, default=600)
+    sp.add_argument("--workers", type=_positive, default=1,
+                    help="gunicorn worker processes (they share the unlocked key through the kernel keyring)")
     sp.add_argument("--no-zeroconf", action="store_true")
     sp.add_argument("--advertise-address")
     sp.add_argument("--plain-http", action="store_true", help=argparse.SUPPRESS)

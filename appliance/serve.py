@@ -1,8 +1,9 @@
 """`yishi serve`: gunicorn on HTTPS, a plain-HTTP port that only redirects, and zeroconf.
 
-One gunicorn worker with many threads (gthread): Server-Sent Events hold a thread each, and the
-unlocked data key and the live-event broadcaster live in that one process, so an unlock in the
-browser opens the whole appliance. If the worker dies, the appliance comes back sealed.
+gunicorn runs `workers` processes (`--workers`; 1 until live events cross processes, then the
+number of cores). The master joins a kernel keyring of its own before it forks
+(appliance.store.custody): an unlock in any worker puts the data key there, every worker (and
+one gunicorn restarts after a crash) opens the store from it, and it dies with the service.
 """
 
 import html
@@ -128,10 +129,10 @@ def _ssl_context_once(config, default_ssl_context_factory):
     return _TLS_CONTEXT[0]
 
 
-def gunicorn_options(host, port, certfile, keyfile, threads=600, tls_enabled=True):
+def gunicorn_options(host, port, certfile, keyfile, threads=600, tls_enabled=True, workers=1):
     opts = {
         "bind": [f"{host}:{port}"],
-        "workers": 1,
+        "workers": workers,
         "worker_class": "gthread",
         "threads": threads,
         "worker_connections": threads + 100,
@@ -149,8 +150,13 @@ def gunicorn_options(host, port, certfile, keyfile, threads=600, tls_enabled=Tru
     return opts
 
 
-def run(config, host, port, http_port=None, threads=600, tls_enabled=True):
+def run(config, host, port, http_port=None, threads=600, tls_enabled=True, workers=1):
+    from appliance.store import custody
+
     p = tls.ensure(config.data_dir)
+    if custody.join_service_keyring() is None:
+        log.warning("no kernel keyring: an unlock opens only the worker it reached (use --workers 1)")
+    os.environ["YISHI_WORKERS"] = str(workers)
     settings = Settings.load(config.data_dir)
     redirect = None
     if http_port:
@@ -165,7 +171,7 @@ def run(config, host, port, http_port=None, threads=600, tls_enabled=True):
         except OSError as e:  # no multicast on this interface: serve anyway, say so
             log.warning("zeroconf advertisement failed on %s: %s", address, e)
     try:
-        YishiServer(config, gunicorn_options(host, port, p["crt"], p["key"], threads, tls_enabled)).run()
+        YishiServer(config, gunicorn_options(host, port, p["crt"], p["key"], threads, tls_enabled, workers)).run()
     finally:
         if advertiser:
             advertiser.stop()

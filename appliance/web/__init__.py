@@ -75,6 +75,7 @@ def build_app(config):
     def gate():
         g.t0 = time.monotonic()
         auth.check_origin()
+        appliance.sync()  # unlocked or sealed by another worker meanwhile
         if appliance.sealed and request.endpoint not in OPEN_WHEN_SEALED:
             if request.path.startswith("/api/"):
                 return apispec.json_error("sealed", i18n.gettext("The appliance is sealed: an administrator must unlock it."), 503)
