@@ -57,7 +57,22 @@ def deadline(seconds, wall_now=None):
 
 def remaining(wall_deadline, deadline_boot_id=None, boot_deadline=None, wall_now=None):
     """Seconds left (may be negative) until a deadline made by `deadline()`; judged on the boot
-    clock when it was made in this boot, else on the wall clock."""
+    clock when it was made in this boot, else on the wall clock.
+
+    `wall_now` is when the question is asked (a ballot is judged on arrival): the boot clock is
+    read at the same offset from now, so a caller that passes the wall time of its arrival gets
+    the boot time of its arrival."""
+    w = wall()
+    at = w if wall_now is None else wall_now
     if boot_deadline is not None and deadline_boot_id and deadline_boot_id == boot_id():
-        return boot_deadline - boot()
-    return wall_deadline - (wall() if wall_now is None else wall_now)
+        return boot_deadline - (boot() + (at - w))
+    return wall_deadline - at
+
+
+def poll_left(p, wall_now=None):
+    """Seconds left on a poll row's countdown (negative once over), or None without one."""
+    if p["closes_at"] is None:
+        return None
+    keys = p.keys()
+    return remaining(p["closes_at"], p["closes_boot_id"] if "closes_boot_id" in keys else None,
+                     p["closes_boot"] if "closes_boot" in keys else None, wall_now)
