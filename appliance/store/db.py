@@ -361,7 +361,9 @@ def quick_check(store, limit=20):
 def check_writable(data_dir):
     if not os.path.isdir(data_dir):
         raise StoreError(f"{data_dir}: the data folder does not exist")
-    probe = os.path.join(data_dir, ".yishi-write-test")
+    # One name per process and thread: several workers open the store at the same moment after
+    # an unlock, and a shared name let one unlink another's probe ("not writable").
+    probe = os.path.join(data_dir, f".yishi-write-test.{os.getpid()}.{threading.get_ident()}")
     try:
         with open(probe, "w") as f:
             f.write("ok")

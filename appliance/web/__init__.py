@@ -49,6 +49,9 @@ def build_app(config):
     )
     i18n.init_app(app, webui.translation_dirs())
     appliance = Appliance(config)
+    from appliance.devices import secrets_
+
+    secrets_.set_pin_cost(appliance.settings.pin_hash_time_cost, appliance.settings.pin_hash_memory_kib)
     app.extensions["yishi"] = appliance
     try_unlock_at_start(appliance)
 
