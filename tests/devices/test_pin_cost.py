@@ -27,6 +27,14 @@ def test_new_pins_take_the_configured_cost_and_old_ones_still_verify(data_dir):
     app = create_app(app_config(data_dir))
     try:
         store = app.extensions["yishi"].store
+        default = people.create(store, "test", "默认", ["member"], seat=39, pin="111111")
+        assert "m=4096,t=1" in store.scalar("SELECT pin_hash FROM people WHERE id = ?", (default.id,))
+    finally:
+        app.extensions["yishi"].close()
+    _set(data_dir, pin_hash_time_cost=2, pin_hash_memory_kib=16384)  # the cost before it was a setting
+    app = create_app(app_config(data_dir))
+    try:
+        store = app.extensions["yishi"].store
         old = people.create(store, "test", "旧委员", ["member"], seat=40, pin="123456")
         old_hash = store.scalar("SELECT pin_hash FROM people WHERE id = ?", (old.id,))
         assert "m=16384,t=2" in old_hash
