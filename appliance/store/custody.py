@@ -158,3 +158,23 @@ def for_service(data_dir):
     if os.environ.get(ENV_MARK) and available():
         return KernelCustody(data_dir)
     return ProcessCustody(data_dir)
+
+
+# A child that parses untrusted input (pdftotext on an upload) must not possess the service
+# keyring it would inherit: it first joins a new anonymous session keyring of its own, then
+# becomes the program. Python's preexec_fn could do it without the extra exec, but is unsafe in
+# a process with threads (a lock held at fork); ~15 ms per child is nothing beside pdftotext.
+_DISOWN = ("import ctypes,os,platform,sys;"
+           "n={'x86_64':250,'aarch64':219,'arm64':219}.get(platform.machine());"
+           "l=ctypes.CDLL(None,use_errno=True);"
+           "n is None or l.syscall(ctypes.c_long(n),ctypes.c_long(1),None)>=0 or sys.exit('cannot leave the service keyring');"
+           "os.execvp(sys.argv[1],sys.argv[1:])")
+
+
+def disowned(argv):
+    """argv, run so that it does not possess this service's keyring (where there is one)."""
+    if not os.environ.get(ENV_MARK):
+        return list(argv)
+    import sys
+
+    return [sys.executable, "-S", "-c", _DISOWN, *argv]
