@@ -156,6 +156,8 @@ def run(config, host, port, http_port=None, threads=600, tls_enabled=True, worke
     p = tls.ensure(config.data_dir)
     if custody.join_service_keyring() is None:
         log.warning("no kernel keyring: an unlock opens only the worker it reached (use --workers 1)")
+    else:
+        custody.make_shared_secret()
     os.environ["YISHI_WORKERS"] = str(workers)
     settings = Settings.load(config.data_dir)
     redirect = None

@@ -178,3 +178,27 @@ def disowned(argv):
     import sys
 
     return [sys.executable, "-S", "-c", _DISOWN, *argv]
+
+
+FLASH_SECRET = "flask-secret"
+
+
+def make_shared_secret(name=FLASH_SECRET):
+    """The master, after joining its keyring: a random secret every worker reads (Flask signs
+    its flash messages with it; with a key per worker, a message set by one worker and shown
+    after the redirect by another was dropped as forged)."""
+    c = KernelCustody(name)
+    c.description = f"yishi:{name}".encode()
+    c.put(os.urandom(32))
+
+
+def shared_secret(name=FLASH_SECRET):
+    """That secret, or None outside `yishi serve`."""
+    if not os.environ.get(ENV_MARK):
+        return None
+    c = KernelCustody(name)
+    c.description = f"yishi:{name}".encode()
+    try:
+        return c.get()
+    except OSError:
+        return None

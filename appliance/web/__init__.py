@@ -15,6 +15,7 @@ import webui
 from appliance import __version__, i18n
 from appliance.config import Config
 from appliance.errors import UserError
+from appliance.store import custody
 from appliance.web import apispec, auth, params
 from appliance.web.state import Appliance, try_unlock_at_start
 
@@ -40,7 +41,8 @@ def build_app(config):
     app.request_class = params.YishiRequest
     app.url_map.converters["int"] = params.BoundedIntConverter
     app.config.update(
-        SECRET_KEY=os.urandom(32),  # only signs flash messages; sessions are server-side
+        # Only signs flash messages (sessions are server-side); one for all workers (custody.py).
+        SECRET_KEY=custody.shared_secret() or os.urandom(32),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Strict",
         SESSION_COOKIE_SECURE=config.secure_cookies,

@@ -102,8 +102,14 @@ def test_an_unlock_in_one_worker_opens_the_others_and_a_seal_seals_them_all(thre
         assert unlock_in(server, pids, p, "wrong wrong").status_code == 403
     with open(os.path.join(server.data_dir, "unlock-attempts.json")) as f:
         assert '"failed": 3' in f.read()
-    assert unlock_in(server, pids, pids[0]).status_code == 302
+    r = unlock_in(server, pids, pids[0])
+    assert r.status_code == 302
     assert [sealed(server, pids, p) for p in pids] == [False, False, False]
+    # The flash message set by the unlocking worker is shown by whichever worker takes the
+    # redirect (one signing key for all of them).
+    with Only(pids, pids[1]):
+        page = fresh(server, "GET", r.headers["Location"], cookies=dict(r.cookies)).text
+    assert "系统已解锁。" in page
     assert not os.path.exists(os.path.join(server.data_dir, "unlock-attempts.json"))  # reset by the unlock
 
     # The admin seals in the last worker: the first one is sealed too.
