@@ -4,3 +4,8 @@
 -- that boot, so a stepped wall clock neither ends nor extends an open poll.
 ALTER TABLE polls ADD COLUMN closes_boot_id TEXT;
 ALTER TABLE polls ADD COLUMN closes_boot REAL;
+
+-- The same for a person's sign-in lockout (appliance/devices/people.py check_secret): a wall
+-- clock stepped forward no longer lifts a lock early, nor one stepped back prolongs it.
+ALTER TABLE people ADD COLUMN locked_boot_id TEXT;
+ALTER TABLE people ADD COLUMN locked_boot REAL;
