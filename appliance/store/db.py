@@ -311,9 +311,9 @@ class Store:
         if problems is None:  # closed while checking
             self.health.check = None
             return
-        if problems:
-            self.health.check = DAMAGED
+        if problems:  # what was found first, then the state that says it is there to read
             self.health.saw(DAMAGED, "PRAGMA quick_check: " + "; ".join(problems[:3]))
+            self.health.check = DAMAGED
         else:
             self.health.check = "ok"
             log.info("%s: quick_check ok in %.1f s", self.path, self.health.check_seconds)
