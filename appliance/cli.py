@@ -44,6 +44,16 @@ def _unlock(args):
     return open_store(args.data, key)
 
 
+def _positive(text):
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if not 1 <= n <= 64:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a whole number of workers from 1 to 64")
+    return n
+
+
 def _prepare_data_dir(path):
     try:
         os.makedirs(path, mode=0o700, exist_ok=True)
@@ -273,7 +283,11 @@ def parser():
     sp.add_argument("--host", default="127.0.0.1")
     sp.add_argument("--port", type=int, default=8443)
     sp.add_argument("--http-port", type=int, default=None, help="plain-HTTP port that only redirects")
-    sp.add_argument("--threads", type=int, default=600)
+    sp.add_argument("--threads", type=int, default=64,
+                    help="request threads per worker (event streams are nginx's, so no thread waits on one)")
+    sp.add_argument("--workers", type=_positive, default=min(os.cpu_count() or 1, 64),
+                    help="gunicorn worker processes, default one per core (they share the unlocked key "
+                         "through the kernel keyring)")
     sp.add_argument("--no-zeroconf", action="store_true")
     sp.add_argument("--advertise-address")
     sp.add_argument("--plain-http", action="store_true", help=argparse.SUPPRESS)
@@ -281,7 +295,6 @@ def parser():
                     help="nginx in front: run it as a child (default), none: another unit runs it (bind --socket), "
                          "off: gunicorn alone on the port (development)")
     sp.add_argument("--socket", help="the app's Unix socket (default: a private run folder)")
-    sp.add_argument("--workers", type=int, default=1, help="gunicorn worker processes")
     sp.set_defaults(func=cmd_serve)
 
     sp = sub.add_parser("demo", help="create a demo committee with known PINs")

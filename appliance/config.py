@@ -49,6 +49,10 @@ class Settings:
     # Elections: more than half of all members (default) or of those who took part.
     election_base: str = "all_members"
     runoff_needs_threshold: bool = True  # a new round among the tied must again pass the threshold
+    # Argon2id cost of a PIN (appliance/devices/secrets_.py; chosen from bench/pin_cost.py in
+    # docs/threat-model.md: 1 pass over 4 MiB, ~6 ms here, ~25-37 ms on a Pi 4).
+    pin_hash_time_cost: int = 1
+    pin_hash_memory_kib: int = 4 * 1024
 
     @classmethod
     def path(cls, data_dir):
@@ -65,7 +69,12 @@ class Settings:
         except (OSError, ValueError) as e:
             raise StoreError(f"{p}: cannot read the settings ({e})") from e
         known = {k: v for k, v in raw.items() if k in cls.__dataclass_fields__}
-        return cls(**known)
+        settings = cls(**known)
+        for name, low, high in (("pin_hash_time_cost", 1, 10), ("pin_hash_memory_kib", 1024, 256 * 1024)):
+            v = getattr(settings, name)
+            if not isinstance(v, int) or isinstance(v, bool) or not low <= v <= high:
+                raise StoreError(f"{p}: '{name}' is {v!r}, expected a whole number from {low} to {high}")
+        return settings
 
     def save(self, data_dir):
         p = self.path(data_dir)

@@ -4,6 +4,10 @@ zeroconf.
 
 nginx is a child of this process (the gunicorn master), started again if it dies; with
 `--edge none` (the Pi, where the yishi-edge unit runs nginx) gunicorn only binds the socket.
+
+gunicorn runs `workers` processes (`--workers`, default the number of cores). The master joins a kernel keyring of its own before it forks
+(appliance.store.custody): an unlock in any worker puts the data key there, every worker (and
+one gunicorn restarts after a crash) opens the store from it, and it dies with the service.
 """
 
 import html
@@ -172,8 +176,14 @@ def edge_layout(config, host, port, http_port, run_dir=None, workers=1):
 
 def run(config, host, port, http_port=None, threads=600, tls_enabled=True, edge="child", socket_path=None, workers=1):
     from appliance import edge as edge_mod
+    from appliance.store import custody
 
     p = tls.ensure(config.data_dir)
+    if custody.join_service_keyring() is None:
+        log.warning("no kernel keyring: an unlock opens only the worker it reached (use --workers 1)")
+    else:
+        custody.make_shared_secret()
+    os.environ["YISHI_WORKERS"] = str(workers)
     settings = Settings.load(config.data_dir)
     redirect = front = None
     bind = None

@@ -182,3 +182,10 @@ def admin_add_person():
         username=field(data, "username", required=False), password=field(data, "password", required=False),
     )
     return jsonify({"person": p.to_json()})
+
+
+@api_route(bp, "/admin/seal", "POST", "Seal the appliance: every worker closes the store until an admin unlocks it again",
+           roles=("admin",), response={"type": "object", "properties": {"sealed": {"type": "boolean"}}})
+def seal():
+    auth.appliance().seal(actor=g.person.id)
+    return jsonify({"sealed": True})

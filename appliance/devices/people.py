@@ -8,6 +8,7 @@ import re
 import time
 from dataclasses import dataclass
 
+from appliance import clock
 from appliance.devices import secrets_ as sec
 from appliance.errors import Conflict, NotFound, UserError
 from appliance.i18n import lazy_gettext as _l
@@ -159,8 +160,8 @@ def unlock(store, actor, person_id):
         audit.record(db, actor, "person.unlock", {"person": person_id})
 
 
-def _locked_error(until, now):
-    minutes = max(1, int((until - now + 59) // 60))
+def _locked_error(until, left):
+    minutes = max(1, int((left + 59) // 60))
     return UserError(
         "locked",
         _l(
@@ -180,19 +181,23 @@ def check_secret(store, person_id, secret, kind, policy, device_id=None, now=Non
     30 wrong PINs sent at once cost 5 Argon2 runs, not 30, and the lock holds from the 5th.
     A right secret among them gives the reservation back (and lifts a lock it caused).
     """
-    now = time.time() if now is None else now
+    now = clock.wall() if now is None else now
     column = {"pin": "pin_hash", "password": "password_hash"}[kind]
     with store.write() as db:
-        row = db.execute(f"SELECT id, {column}, failed_attempts, locked_until, active FROM people WHERE id = ?",
-                         (person_id,)).fetchone()
+        row = db.execute(f"SELECT id, {column}, failed_attempts, locked_until, locked_boot_id, locked_boot, active "
+                         "FROM people WHERE id = ?", (person_id,)).fetchone()
         if row is None or not row["active"] or not row[column]:
             raise UserError("bad_credentials", _l("This person cannot sign in this way."), status=401)
-        state = lockout.AttemptState(row["failed_attempts"], row["locked_until"])
-        if lockout.is_locked(state, now):
-            raise _locked_error(state.locked_until, now)
+        # The lock's time left runs on the boot clock (appliance/clock.py), not on the wall clock.
+        left = None if row["locked_until"] is None else clock.remaining(row["locked_until"], row["locked_boot_id"],
+                                                                         row["locked_boot"], now)
+        if left is not None and left > 0:
+            raise _locked_error(row["locked_until"], left)
+        state = lockout.AttemptState(row["failed_attempts"], None)
         reserved = lockout.after_failure(state, now, policy)
-        db.execute("UPDATE people SET failed_attempts = ?, locked_until = ? WHERE id = ?",
-                   (reserved.failures, reserved.locked_until, person_id))
+        lock = clock.deadline(policy.seconds, now) if reserved.locked_until else {"wall": None, "boot_id": None, "boot": None}
+        db.execute("UPDATE people SET failed_attempts = ?, locked_until = ?, locked_boot_id = ?, locked_boot = ? WHERE id = ?",
+                   (reserved.failures, lock["wall"], lock["boot_id"], lock["boot"], person_id))
         stored = row[column]
     if sec.verify_secret(stored, secret):
         with store.write() as db:
@@ -201,9 +206,9 @@ def check_secret(store, person_id, secret, kind, policy, device_id=None, now=Non
     with store.write() as db:
         audit.record(db, f"device:{device_id}" if device_id else "web", f"signin.{kind}_wrong", {"person": person_id}, now)
         if reserved.locked_until:
-            audit.record(db, "system", "person.locked", {"person": person_id, "until": reserved.locked_until}, now)
+            audit.record(db, "system", "person.locked", {"person": person_id, "until": lock["wall"]}, now)
     if reserved.locked_until:
-        raise _locked_error(reserved.locked_until, now)
+        raise _locked_error(lock["wall"], policy.seconds)
     if kind == "password":
         # The same answer as for a user name that does not exist: no "attempts left" to tell them apart.
         raise UserError("bad_credentials", _l("Wrong user name or password."), status=401)

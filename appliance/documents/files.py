@@ -171,8 +171,10 @@ def run_confined(argv, data, limits, max_output):
         while view:
             view = view[os.write(fd, view):]
         doc = f"/dev/fd/{fd}"
+        from appliance.store.custody import disowned  # the child must not hold the unlocked key
+
         cmd = [prlimit, f"--as={limits.memory}", f"--cpu={limits.cpu}:{limits.cpu + 1}", "--core=0", "--",
-               *[doc if a == "{doc}" else a for a in argv]]
+               *disowned([doc if a == "{doc}" else a for a in argv])]
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 pass_fds=(fd,), start_new_session=True)
     finally:

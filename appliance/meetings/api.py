@@ -4,6 +4,7 @@ import datetime
 
 from flask import Blueprint, g, jsonify, request
 
+from appliance import clock
 from appliance.errors import Forbidden, UserError
 from appliance.i18n import lazy_gettext as _l
 from appliance.meetings import confidential, core, floor, materials, minutes, notify, polls, scrutiny, sheets  # noqa: F401 (notify registers topics)
@@ -28,10 +29,18 @@ def _follow(meeting_id):
         raise Forbidden("not_expected", _l("You are not on the list of this meeting. Please ask the staff."))
 
 
+def _closes_in(p):
+    """Seconds left on the countdown by the server's boot clock: tablets count down from this,
+    never from their own clock (which may disagree with the server's by hours)."""
+    left = clock.poll_left(p)
+    return None if left is None else max(0.0, round(left, 1))
+
+
 def _poll_json(p, person=None):
     st = auth.store()
     out = {"id": p["id"], "item": p["item_id"], "title": p["title"], "mode": p["mode"], "rule": p["rule"],
-           "status": p["status"], "method": p["method"], "closes_at": p["closes_at"]}
+           "status": p["status"], "method": p["method"], "closes_at": p["closes_at"],
+           "closes_in": _closes_in(p)}
     if p["kind"] != "motion":
         out.update(sheets.poll_json(st, p))
     if person is not None:

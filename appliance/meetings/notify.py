@@ -6,6 +6,7 @@ never carries; `item_topic` chooses)."""
 
 from flask import current_app
 
+from appliance import clock
 from appliance.meetings import confidential, core, minutes, polls
 from appliance.meetings.attendance_push import pusher
 from appliance.web import auth
@@ -70,9 +71,14 @@ def person_changed(meeting_id, person_id):
     _pub(f"person:{person_id}", "meeting.changed", {"meeting": meeting_id})
 
 
+def _closes_in(poll):
+    left = clock.poll_left(poll)
+    return None if left is None else max(0.0, round(left, 1))
+
+
 def poll_opened(store, poll):
     data = {"poll": poll["id"], "title": poll["title"], "mode": poll["mode"], "rule": poll["rule"],
-            "closes_at": poll["closes_at"], "item": poll["item_id"]}
+            "closes_at": poll["closes_at"], "closes_in": _closes_in(poll), "item": poll["item_id"]}
     _pub(item_topic(store, poll["item_id"], poll["meeting_id"]), "poll.opened", data)
 
 

@@ -14,6 +14,7 @@ import secrets
 import time
 from dataclasses import asdict, dataclass
 
+from appliance import clock
 from appliance.errors import Conflict, NotFound, UserError
 from appliance.i18n import lazy_gettext as _l
 from appliance.meetings import core, sheets
@@ -101,7 +102,7 @@ def create(store, actor_id, item_id, title=None, mode="secret", rule="majority",
 
 def open_(store, actor_id, poll_id, countdown=None, now=None):
     """Open a poll: the meeting must be open, have a quorum, and no other poll open."""
-    now = time.time() if now is None else now
+    now = clock.wall() if now is None else now
     if countdown is not None and (not isinstance(countdown, int) or isinstance(countdown, bool) or not 10 <= countdown <= 3600):
         raise UserError("bad_countdown", _l("The countdown must be between 10 and 3600 seconds."), field="countdown")
     with store.write() as db:
@@ -126,8 +127,9 @@ def open_(store, actor_id, poll_id, countdown=None, now=None):
                 _l("No quorum: %(present)d of %(n)d members are present, %(need)d are needed. The vote cannot be opened.",
                    present=present, n=m["membership"], need=law.quorum_needed(m["membership"])),
             )
-        db.execute("UPDATE polls SET status = 'open', opened_at = ?, closes_at = ?, membership = ? WHERE id = ?",
-                   (now, now + countdown if countdown else None, m["membership"], poll_id))
+        d = clock.deadline(countdown, now) if countdown else {"wall": None, "boot_id": None, "boot": None}
+        db.execute("UPDATE polls SET status = 'open', opened_at = ?, closes_at = ?, closes_boot_id = ?, closes_boot = ?, "
+                   "membership = ? WHERE id = ?", (now, d["wall"], d["boot_id"], d["boot"], m["membership"], poll_id))
         db.execute("UPDATE meetings SET current_item = ? WHERE id = ?", (p["item_id"], p["meeting_id"]))
         audit.record(db, actor_id, "poll.open", {"poll": poll_id, "present": present, "countdown": countdown}, now)
     return get(store, poll_id)
@@ -149,7 +151,7 @@ def cast(store, person, poll_id, choice, ballot_id, tracker=None, now=None, mark
     """Record one member's ballot. Returns True when new, False when this was a retry of it.
 
     Returns (or raises the refusal) only after the COMMIT holding the ballot has returned."""
-    now = time.time() if now is None else now  # judged on arrival, not when the batch runs
+    now = clock.wall() if now is None else now  # judged on arrival, not when the batch runs
     committer = getattr(store, "ballot_committer", None)
     if committer is None:
         committer = store.__dict__.setdefault("ballot_committer", GroupCommitter(store))
@@ -186,7 +188,8 @@ def _cast(store, person, poll_id, choice, ballot_id, tracker, now, marks=None, w
                               present=bool(mp) and mp["status"] == "present"), p["status"])
         except BallotRefused as e:
             raise _refuse(e.code) from None
-        if p["closes_at"] is not None and now > p["closes_at"]:
+        left = clock.poll_left(p, now)
+        if left is not None and left < 0:
             raise _refuse("time_over")
         if db.execute("SELECT 1 FROM paper_polls WHERE poll_id = ?", (poll_id,)).fetchone():
             raise _refuse("on_paper")

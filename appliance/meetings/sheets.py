@@ -18,6 +18,7 @@ import secrets
 import time
 from dataclasses import asdict, dataclass, field
 
+from appliance import clock
 from appliance.errors import Conflict, UserError
 from appliance.i18n import lazy_gettext as _l
 from appliance.rules import assessment as assess_rules
@@ -316,7 +317,8 @@ def cast(store, person, p, choice, marks, write_ins, ballot_id, tracker, now):
                               present=bool(mp) and mp["status"] == "present"), p["status"])
         except BallotRefused as e:
             raise polls._refuse(e.code) from None
-        if p["closes_at"] is not None and now > p["closes_at"]:
+        left = clock.poll_left(p, now)
+        if left is not None and left < 0:
             raise polls._refuse("time_over")
         if db.execute("SELECT 1 FROM paper_polls WHERE poll_id = ?", (p["id"],)).fetchone():
             raise polls._refuse("on_paper")

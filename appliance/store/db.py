@@ -9,8 +9,13 @@ Writers of this process take turns on a Python lock before `BEGIN IMMEDIATE`. Wi
 threads that lose the race for SQLite's write lock get SQLITE_BUSY and sleep in the busy handler
 in steps of 1, 2, 5 … 100 ms, long after the lock is free: with 200 tablets voting at once that
 made ballot acknowledgements p99 0.9-2 s, and with 500 tablets signing in, PIN sign-ins failed with
-"database is locked" after the 10 s busy timeout (bench/RESULTS.md). The busy timeout stays, for
-other processes (the CLI).
+"database is locked" after the 10 s busy timeout (bench/RESULTS.md). Writers of *different*
+processes (several gunicorn workers, the CLI) take the same turn on an `flock` of
+`yishi.db-writer`, which the kernel hands to the next waiter the moment it is released (and
+releases by itself when a worker is killed holding it); bench/write_contention.py measures both
+against SQLite's busy handler alone. The busy timeout stays for what the turn does not cover
+(a WAL checkpoint, an older process without it), and is long (30 s) so that a write queued
+behind a burst waits rather than fails with "database is locked".
 
 The store is never silently replaced. Only `yishi init` makes the file (`create=True`); opening
 a missing or empty `yishi.db` is refused otherwise, because that is what a data partition that
@@ -27,6 +32,7 @@ several times that on a Pi's SD card, too long to keep a room waiting at the unl
 
 import contextlib
 import errno
+import fcntl
 import logging
 import os
 import threading
@@ -39,7 +45,8 @@ from appliance.errors import StoreError
 from appliance.store import migrate
 
 DB_FILE = "yishi.db"
-BUSY_TIMEOUT_MS = 10000
+BUSY_TIMEOUT_MS = 30000
+WRITER_LOCK_SUFFIX = "-writer"
 FULL, DAMAGED = "full", "damaged"
 log = logging.getLogger("yishi.store")
 
@@ -169,6 +176,8 @@ class Store:
         self._all = []
         self._lock = threading.Lock()
         self._write_lock = threading.Lock()
+        self._writer_fd = None  # the flock file shared with the other processes' writers
+        self.cross_process_turn = True
         self.health = Health(path)
         self._check_conn = None
 
@@ -236,7 +245,7 @@ class Store:
         if c.in_transaction:  # nested: join the outer transaction
             yield c
             return
-        with self._write_lock:
+        with self._write_lock, self._process_turn():
             try:
                 c.execute("BEGIN IMMEDIATE")
                 try:
@@ -253,6 +262,28 @@ class Store:
                 self.saw(e)
                 raise
         self.health.wrote()
+
+    @contextlib.contextmanager
+    def _process_turn(self):
+        """The writers' turn across processes (see the module docstring); taken inside this
+        process's lock, so one fd serves every thread."""
+        if not self.cross_process_turn:
+            yield
+            return
+        if self._writer_fd is None:
+            try:
+                self._writer_fd = os.open(self.path + WRITER_LOCK_SUFFIX, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            except OSError:  # a read-only folder: SQLite's own busy handler is all there is
+                self.cross_process_turn = False
+                yield
+                return
+        fd = self._writer_fd
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            with contextlib.suppress(OSError):  # closed meanwhile (sealed): closing released it
+                fcntl.flock(fd, fcntl.LOCK_UN)
 
     def best_effort(self, sql, params=()):
         """One write that a read must not depend on (when a device was last seen): on a full or
@@ -280,9 +311,9 @@ class Store:
         if problems is None:  # closed while checking
             self.health.check = None
             return
-        if problems:
-            self.health.check = DAMAGED
+        if problems:  # what was found first, then the state that says it is there to read
             self.health.saw(DAMAGED, "PRAGMA quick_check: " + "; ".join(problems[:3]))
+            self.health.check = DAMAGED
         else:
             self.health.check = "ok"
             log.info("%s: quick_check ok in %.1f s", self.path, self.health.check_seconds)
@@ -296,6 +327,10 @@ class Store:
                 with contextlib.suppress(Exception):
                     c.close()
             self._all.clear()
+            if self._writer_fd is not None:
+                with contextlib.suppress(OSError):
+                    os.close(self._writer_fd)
+                self._writer_fd = None
         self._local = threading.local()
 
 
@@ -326,7 +361,9 @@ def quick_check(store, limit=20):
 def check_writable(data_dir):
     if not os.path.isdir(data_dir):
         raise StoreError(f"{data_dir}: the data folder does not exist")
-    probe = os.path.join(data_dir, ".yishi-write-test")
+    # One name per process and thread: several workers open the store at the same moment after
+    # an unlock, and a shared name let one unlink another's probe ("not writable").
+    probe = os.path.join(data_dir, f".yishi-write-test.{os.getpid()}.{threading.get_ident()}")
     try:
         with open(probe, "w") as f:
             f.write("ok")

@@ -15,6 +15,7 @@ import webui
 from appliance import __version__, i18n
 from appliance.config import Config
 from appliance.errors import UserError
+from appliance.store import custody
 from appliance.web import apispec, auth, params
 from appliance.web.state import Appliance, try_unlock_at_start
 
@@ -40,7 +41,8 @@ def build_app(config):
     app.request_class = params.YishiRequest
     app.url_map.converters["int"] = params.BoundedIntConverter
     app.config.update(
-        SECRET_KEY=os.urandom(32),  # only signs flash messages; sessions are server-side
+        # Only signs flash messages (sessions are server-side); one for all workers (custody.py).
+        SECRET_KEY=custody.shared_secret() or os.urandom(32),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Strict",
         SESSION_COOKIE_SECURE=config.secure_cookies,
@@ -49,6 +51,9 @@ def build_app(config):
     )
     i18n.init_app(app, webui.translation_dirs())
     appliance = Appliance(config)
+    from appliance.devices import secrets_
+
+    secrets_.set_pin_cost(appliance.settings.pin_hash_time_cost, appliance.settings.pin_hash_memory_kib)
     app.extensions["yishi"] = appliance
     try_unlock_at_start(appliance)
 
@@ -75,6 +80,7 @@ def build_app(config):
     def gate():
         g.t0 = time.monotonic()
         auth.check_origin()
+        appliance.sync()  # unlocked or sealed by another worker meanwhile
         if appliance.sealed and request.endpoint not in OPEN_WHEN_SEALED:
             if request.path.startswith("/api/"):
                 return apispec.json_error("sealed", i18n.gettext("The appliance is sealed: an administrator must unlock it."), 503)

@@ -3,8 +3,15 @@
 Sealed, there is no data key in memory and only the sealed page, the unlock form and
 `/healthz` answer. Unlocking unwraps the data key (passphrase or key file), opens and migrates
 the store, records the unlock (with the failed attempts before it) in the audit log, and starts
-the store's check (`PRAGMA quick_check`) in the background. gunicorn runs one worker (with
-threads), so one unlock opens the whole appliance.
+the store's check (`PRAGMA quick_check`) in the background.
+
+gunicorn runs several workers. The unlocking worker puts the data key into the service's kernel
+keyring (appliance.store.custody); every worker compares the keyring with its own store before
+each request (`sync`): a key it has not opened yet is opened (an unlock elsewhere, or this worker
+was just restarted after a crash), a key gone is a seal and the store is closed. The count of
+wrong passphrases and the wait it imposes live in `DATA/unlock-attempts.json` under a file lock,
+so a guesser gains nothing from landing on another worker (or from a restart), and the wait runs
+on the boot clock.
 
 An unlock the store itself refuses (a damaged keyring, a missing, empty or damaged `yishi.db`,
 a full disk) leaves the appliance sealed with the reason on the sealed page, in the admin's
@@ -12,20 +19,28 @@ language, naming the file and what to do; at start-up too, so an unattended appl
 partition did not mount says so in the browser instead of failing to boot.
 """
 
+import contextlib
+import fcntl
+import json
 import logging
 import os
 import threading
 import time
+
+from appliance import clock
 
 from appliance.config import Settings
 from appliance.errors import StoreError, UserError
 from appliance.i18n import lazy_gettext as _l
 from appliance.store import audit, open_store
 from appliance.store.db import FULL, StoreDamaged, StoreMissing, problem_of
+from appliance.store import custody as custody_
 from appliance.store.keys import KEYRING, Keyring, KeyringDamaged
 from appliance.web import storage  # noqa: F401 (gives every page its storage notice)
 
 UNLOCK_FREE_TRIES = 5
+ATTEMPTS_FILE = "unlock-attempts.json"
+UNLOCK_LOCK = ".unlock.lock"
 log = logging.getLogger("yishi")
 
 
@@ -34,10 +49,10 @@ class Appliance:
         self.config = config
         self.settings = Settings.load(config.data_dir)
         self.store = None
-        self.failed_unlocks = 0
-        self.unlock_blocked_until = 0.0
         self.unlock_problem = None  # the UserError of the last unlock the store refused
-        self._lock = threading.Lock()
+        self.custody = config.extra.get("custody") or custody_.for_service(config.data_dir)
+        self._serial = None  # the custody serial of the key `store` was opened with
+        self._lock = threading.RLock()
         self._on_unlock = []
 
     @property
@@ -50,25 +65,126 @@ class Appliance:
         # reason for every sealed page to fail.
         return os.path.exists(os.path.join(self.config.data_dir, KEYRING))
 
+    # -- the wrong-passphrase count, shared by every worker -------------------------------------
+    def _attempts_path(self):
+        return os.path.join(self.config.data_dir, ATTEMPTS_FILE)
+
+    def _attempts(self):
+        try:
+            with open(self._attempts_path(), encoding="utf-8") as f:
+                doc = json.load(f)
+            return {"failed": int(doc.get("failed", 0)), "blocked": doc.get("blocked")}
+        except (OSError, ValueError, TypeError, AttributeError):
+            return {"failed": 0, "blocked": None}
+
+    def _save_attempts(self, doc):
+        if doc == {"failed": 0, "blocked": None}:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self._attempts_path())
+            return
+        tmp = self._attempts_path() + ".tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(doc, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, self._attempts_path())
+
+    @property
+    def failed_unlocks(self):
+        return self._attempts()["failed"]
+
+    @property
+    def unlock_blocked_for(self):
+        """Seconds the next unlock must still wait (0 when it may go ahead)."""
+        b = self._attempts()["blocked"]
+        if not isinstance(b, dict):
+            return 0.0
+        return max(0.0, clock.remaining(b.get("wall", 0), b.get("boot_id"), b.get("boot")))
+
+    @property
+    def unlock_blocked_until(self):
+        return clock.wall() + self.unlock_blocked_for
+
+    @unlock_blocked_until.setter
+    def unlock_blocked_until(self, wall_time):
+        doc = self._attempts()
+        seconds = wall_time - clock.wall()
+        doc["blocked"] = clock.deadline(seconds) if seconds > 0 else None
+        self._save_attempts(doc)
+
+    @contextlib.contextmanager
+    def _unlock_turn(self):
+        """One unlock (or seal) at a time across every worker."""
+        with self._lock:
+            fd = os.open(os.path.join(self.config.data_dir, UNLOCK_LOCK), os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                yield
+            finally:
+                os.close(fd)  # releases the flock
+
     def on_unlock(self, callback):
         """Run `callback(store)` once the store is open (areas start their own machinery here)."""
         self._on_unlock.append(callback)
         if self.store is not None:
             callback(self.store)
 
-    def unlock(self, passphrase=None, keyfile_secret=None, actor="admin"):
+    # -- one state for every worker -----------------------------------------------------------
+    def sync(self):
+        """Match this worker's store to the service keyring: open it when another worker has
+        unlocked (or this one was restarted), close it when another worker has sealed. One
+        keyring search when nothing changed."""
+        serial = self.custody.serial()
+        if serial == self._serial:
+            return
+        opened = None
         with self._lock:
+            serial = self.custody.serial()
+            if serial == self._serial:
+                return
+            self._close_store()
+            if serial is not None:
+                key = self.custody.get(serial)
+                if key is None:
+                    return
+                try:
+                    opened = open_store(self.config.data_dir, key)
+                except Exception as e:  # the same refusals as at an unlock, shown the same way
+                    refusal = refusal_for(self.config.data_dir, e)
+                    if refusal is None:
+                        raise
+                    log.error("worker %d could not open the unlocked store: %s", os.getpid(), e)
+                    self.unlock_problem = refusal
+                    return
+                self.store, self._serial, self.unlock_problem = opened, serial, None
+                log.info("worker %d opened the store (unlocked in the service keyring)", os.getpid())
+        if opened is not None:
+            for cb in self._on_unlock:
+                cb(opened)
+
+    def _close_store(self):
+        if self.store is not None:
+            with contextlib.suppress(Exception):
+                self.store.close()
+        self.store, self._serial = None, None
+
+    def unlock(self, passphrase=None, keyfile_secret=None, actor="admin"):
+        self.sync()
+        if self.store is not None:
+            return self.store
+        with self._unlock_turn():
+            self.sync()  # another worker may have unlocked while this one waited for its turn
             if self.store is not None:
                 return self.store
-            now = time.time()
-            if now < self.unlock_blocked_until:
+            wait = self.unlock_blocked_for
+            if wait > 0:
                 raise UserError(
                     "unlock_throttled",
-                    _l("Too many wrong passphrases. Wait %(s)d seconds before trying again.", s=int(self.unlock_blocked_until - now) + 1),
+                    _l("Too many wrong passphrases. Wait %(s)d seconds before trying again.", s=int(wait) + 1),
                     status=429,
                 )
             try:
-                store = self._open(passphrase, keyfile_secret, actor)
+                store, key = self._open(passphrase, keyfile_secret, actor)
             except Exception as e:
                 refusal = refusal_for(self.config.data_dir, e)
                 if refusal is None:
@@ -77,12 +193,26 @@ class Appliance:
                 self.unlock_problem = refusal
                 raise refusal from e
             self.unlock_problem = None
-            self.failed_unlocks = 0
-            self.store = store
+            self._save_attempts({"failed": 0, "blocked": None})
+            with self._lock:
+                self._close_store()
+                self.store, self._serial = store, self.custody.put(key)
         store.start_check()
         for cb in self._on_unlock:
             cb(store)
         return store
+
+    def seal(self, actor="admin"):
+        """Seal every worker: the key leaves the service keyring, each worker closes its store
+        on its next request (this one at once)."""
+        self.sync()
+        with self._unlock_turn():
+            if self.store is not None:
+                with self.store.write() as db:
+                    audit.record(db, actor, "store.seal", {}, time.time())
+            self.custody.drop()
+            with self._lock:
+                self._close_store()
 
     def _open(self, passphrase, keyfile_secret, actor):
         ring = Keyring.load(self.config.data_dir)
@@ -97,12 +227,14 @@ class Appliance:
         else:
             key, method = ring.unlock_with_passphrase(passphrase or ""), "passphrase"
         if key is None:
-            self.failed_unlocks += 1
+            attempts = self._attempts()
+            attempts["failed"] += 1
             # From the fifth wrong passphrase on, each try waits longer (30 s, 60 s, … 15 min):
             # guessing over the Wi-Fi becomes hopeless, a mistyping admin barely notices.
-            if self.failed_unlocks >= UNLOCK_FREE_TRIES:
-                delay = min(30 * 2 ** (self.failed_unlocks - UNLOCK_FREE_TRIES), 900)
-                self.unlock_blocked_until = time.time() + delay
+            if attempts["failed"] >= UNLOCK_FREE_TRIES:
+                delay = min(30 * 2 ** (attempts["failed"] - UNLOCK_FREE_TRIES), 900)
+                attempts["blocked"] = clock.deadline(delay)
+            self._save_attempts(attempts)
             raise UserError(
                 "wrong_passphrase",
                 _l("The passphrase is wrong. The appliance stays sealed; nothing was changed.")
@@ -117,12 +249,15 @@ class Appliance:
         except BaseException:
             store.close()  # an unlock that cannot be audited does not happen
             raise
-        return store
+        return store, key
 
     def close(self):
-        if self.store is not None:
-            self.store.close()
-            self.store = None
+        """This process stops (tests, shutdown): its store closes. The service keyring is left
+        alone (the other workers go on); a key kept in this process only goes with it."""
+        if self.custody.kind == "process":
+            self.custody.drop()
+        with self._lock:
+            self._close_store()
 
 
 def refusal_for(data_dir, e):

@@ -64,18 +64,25 @@
       " — " + (a.quorum_met ? L.quorum_met : L.quorum_not_met) + " (" + a.quorum_needed + ")";
   }
 
+  // The countdown runs from the server's remaining seconds (poll.closes_in) on this page's own
+  // monotonic clock (performance.now), never from Date: a tablet whose clock is an hour off
+  // still shows the time the server will hold to. The same poll drawn again keeps its deadline.
   var timers = {};
-  function countdown(node, closesAt, key) {
-    clearInterval(timers[key]);
-    if (!closesAt) { node.hidden = true; return; }
+  function countdown(node, poll, key) {
+    var t = timers[key] || {};
+    clearInterval(t.id);
+    if (!poll || poll.closes_in === null || poll.closes_in === undefined) { node.hidden = true; timers[key] = {}; return; }
+    var same = t.poll === poll.id && t.closesAt === poll.closes_at;
+    var deadline = same ? t.deadline : performance.now() / 1000 + poll.closes_in;
     node.hidden = false;
     function tick() {
-      var left = Math.max(0, Math.round(closesAt - Date.now() / 1000));
+      var left = Math.max(0, Math.round(deadline - performance.now() / 1000));
       node.textContent = Math.floor(left / 60) + ":" + String(left % 60).padStart(2, "0");
-      if (left === 0) { clearInterval(timers[key]); }
+      if (left === 0) { clearInterval(timers[key].id); }
     }
+    timers[key] = { poll: poll.id, closesAt: poll.closes_at, deadline: deadline };
     tick();
-    timers[key] = setInterval(tick, 500);
+    timers[key].id = setInterval(tick, 500);
   }
 
   window.Yishi = { api: api, live: live, el: el, fmt: fmt, bars: bars, attendanceText: attendanceText, countdown: countdown, L: L, root: root };

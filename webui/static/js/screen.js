@@ -17,7 +17,7 @@
       $("poll-title").textContent = open.title + " · " + L.modes[open.mode] + (open.paper ? " · " + L.paper.hand_count : "");
       paper = open.paper;
       if (paper) { $("poll-count").textContent = L.paper.counting; }
-      Y.countdown($("screen-countdown"), open.closes_at, "screen");
+      Y.countdown($("screen-countdown"), open, "screen");
       $("result").hidden = true;
     }
     if (state.progress && !paper) { showProgress(state.progress); }

@@ -54,7 +54,7 @@
       ballot.dataset.poll = String(openPoll.id);
       $("ballot-title").textContent = openPoll.title;
       $("ballot-rule").textContent = L.modes[openPoll.mode] + " · " + L.rules[openPoll.rule];
-      Y.countdown($("ballot-countdown"), openPoll.closes_at, "ballot");
+      Y.countdown($("ballot-countdown"), openPoll, "ballot");
       Sheet.show(openPoll, function (ok) { $("submit-ballot").disabled = !!openPoll.voted || !ok; });  // ballot sheets: sheet-ballot.js
       setVoted(openPoll.voted);
     } else {
