@@ -6,6 +6,7 @@ have slipped past the sanitiser. pdf.js fetches them from the viewer page, where
 does not apply. This blueprint also starts the process's text worker once the store is open.
 """
 
+import os
 import time
 
 from flask import Blueprint, Response, current_app, g, jsonify, render_template, request
@@ -28,6 +29,10 @@ def _document_topics(store, person, args):
 
 
 TOPIC_PROVIDERS.append(_document_topics)
+
+# fn(store, person, document_id) -> a meeting id or None: the meeting whose live events the reader
+# follows (appliance/meetings/presenter.py: 同屏 on this document), first answer wins.
+READER_MEETING = []
 
 CONTENT_CSP = "sandbox; default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
@@ -85,8 +90,15 @@ def _quote(name):
 def view(document_id):
     doc, row = library.open_for(auth.store(), g.person, document_id)
     watermark = f"{g.person.name} {time.strftime('%Y-%m-%d %H:%M')}"
+    meeting_id = next((m for m in (f(auth.store(), g.person, document_id) for f in READER_MEETING) if m), None)
     return render_template("documents/view.html", doc=doc, version=row, watermark=watermark,
-                           versions=library.versions(auth.store(), document_id))
+                           versions=library.versions(auth.store(), document_id), meeting_id=meeting_id,
+                           annotate_js=_has_static("js/annotate.js"))
+
+
+def _has_static(name):
+    """The annotation tools are an optional module: the page loads it only where it exists."""
+    return os.path.exists(os.path.join(current_app.static_folder, name))
 
 
 @bp.get("/documents/<int:document_id>/content")
