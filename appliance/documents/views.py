@@ -11,7 +11,7 @@ import time
 
 from flask import Blueprint, Response, current_app, g, jsonify, render_template, request
 
-from appliance.documents import files, library, text_jobs
+from appliance.documents import files, library, ranges, text_jobs
 from appliance.web import auth
 from appliance.web.apispec import api_route
 from appliance.web.auth import page_login_required
@@ -61,9 +61,11 @@ def publish_replaced(document_id, version):
 
 
 def _content_response(doc, row, download=False):
+    etag = f'"{row["sha256"]}"'
+    size = row["size"]
     headers = {
-        "Content-Length": str(row["size"]),
-        "ETag": f'"{row["sha256"]}"',
+        "Accept-Ranges": "bytes",
+        "ETag": etag,
         "X-Content-Type-Options": "nosniff",
     }
     if doc["classified"]:
@@ -74,9 +76,43 @@ def _content_response(doc, row, download=False):
         headers["Cache-Control"] = "private, no-cache"
         kind = "attachment" if download else "inline"
         headers["Content-Disposition"] = f"{kind}; filename*=UTF-8''{_quote(row['filename'])}"
-    resp = Response(library.stream(auth.store(), row["id"]), mimetype=row["mime"], headers=headers, direct_passthrough=True)
+    wanted = None
+    if ranges.if_range_allows(request.headers.get("If-Range"), etag):
+        try:
+            wanted = ranges.parse(request.headers.get("Range"), size)
+        except ranges.Unsatisfiable:
+            headers["Content-Range"] = f"bytes */{size}"
+            resp = Response(b"", status=416, headers=headers)
+            resp.document_csp = CONTENT_CSP
+            return resp
+    if wanted is None:
+        if not doc["classified"] and _matches(request.headers.get("If-None-Match"), etag):
+            resp = Response(status=304, headers=headers)
+            resp.document_csp = CONTENT_CSP
+            return resp
+        headers["Content-Length"] = str(size)
+        body, status = library.stream(auth.store(), row["id"]), 200
+    else:
+        first, last = wanted
+        headers["Content-Length"] = str(last - first + 1)
+        headers["Content-Range"] = f"bytes {first}-{last}/{size}"
+        body, status = library.stream_range(auth.store(), row["id"], first, last), 206
+    resp = Response(body, status=status, mimetype=row["mime"], headers=headers, direct_passthrough=True)
     resp.document_csp = CONTENT_CSP
     return resp
+
+
+def _matches(if_none_match, etag):
+    if not if_none_match:
+        return False
+    tags = [t.strip() for t in if_none_match.split(",")]
+    return "*" in tags or etag in tags or f"W/{etag}" in tags
+
+
+def _open(document_id):
+    # pdf.js opens with one plain GET, then asks for ranges: a classified view is audited once.
+    return library.open_for(auth.store(), g.person, document_id, request.args.get("v", type=int),
+                            audit_view=not request.headers.get("Range"))
 
 
 def _quote(name):
@@ -104,7 +140,7 @@ def _has_static(name):
 @bp.get("/documents/<int:document_id>/content")
 @page_login_required()
 def content(document_id):
-    doc, row = library.open_for(auth.store(), g.person, document_id, request.args.get("v", type=int))
+    doc, row = _open(document_id)
     return _content_response(doc, row, download=request.args.get("download") == "1")
 
 
@@ -122,5 +158,5 @@ def document_info(document_id):
            response={"type": "string", "format": "binary"}, media_type=tuple(files.ALLOWED),
            query={"v": {"type": "integer", "minimum": 1, "maximum": 1_000_000}})
 def document_content(document_id):
-    doc, row = library.open_for(auth.store(), g.person, document_id, request.args.get("v", type=int))
+    doc, row = _open(document_id)
     return _content_response(doc, row)
