@@ -112,7 +112,7 @@ def _matches(if_none_match, etag):
 def _open(document_id):
     # pdf.js opens with one plain GET, then asks for ranges: a classified view is audited once.
     return library.open_for(auth.store(), g.person, document_id, request.args.get("v", type=int),
-                            audit_view=not request.headers.get("Range"))
+                            part=bool(request.headers.get("Range")))
 
 
 def _quote(name):

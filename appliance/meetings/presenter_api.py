@@ -51,7 +51,7 @@ def presenter_state(meeting_id):
     return jsonify(_visible(st, g.person, p) if p else presenter.stopped_json(meeting_id))
 
 
-@api_route(bp, "/meetings/<int:meeting_id>/presenter", "POST", "同屏: present a material of this meeting (driver: who turns, default me)",
+@api_route(bp, "/meetings/<int:meeting_id>/presenter/start", "POST", "同屏: present a material of this meeting (driver: who turns, default me)",
            roles=CONSOLE, response=STATE, body={"type": "object", "required": ["material"], "additionalProperties": False,
                                                   "properties": {"material": ID_SCHEMA, "driver": ID_SCHEMA}})
 def presenter_start(meeting_id):
@@ -82,7 +82,7 @@ def presenter_turn(meeting_id):
     return jsonify(_publish(st, meeting_id, p))
 
 
-@api_route(bp, "/meetings/<int:meeting_id>/presenter", "DELETE", "同屏: stop; every tablet is released", roles=CONSOLE,
+@api_route(bp, "/meetings/<int:meeting_id>/presenter/stop", "POST", "同屏: stop; every tablet is released", roles=CONSOLE,
            response=STATE)
 def presenter_stop(meeting_id):
     st = auth.store()

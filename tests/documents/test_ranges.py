@@ -91,3 +91,33 @@ def test_the_endpoint_answers_ranges(demo_app, monkeypatch):
     chunk = store.scalar("SELECT length(data) FROM document_chunks WHERE version_id = ? AND seq = 0", (vid,))
     for first, last in ((0, 0), (chunk - 1, chunk), (chunk - 3, min(size - 1, 2 * chunk + 5)), (size - 1, size - 1)):
         assert b"".join(library.stream_range(store, vid, first, last)) == stored[first:last + 1]
+
+
+def test_a_classified_view_is_audited_once_not_per_range(demo_app):
+    from appliance.documents import library
+    sec = secretary(demo_app)
+    mid, _ = new_meeting(demo_app, sec)
+    r = sec.post(f"/api/v1/meetings/{mid}/materials", data={"title": "密件", "classified": "1", "file": (io.BytesIO(make_pdf("密件", 5)), "s.pdf")},
+                 content_type="multipart/form-data")
+    store = demo_app.extensions["yishi"].store
+    doc = store.scalar("SELECT document_id FROM materials WHERE id = ?", (r.get_json()["id"],))
+    views = lambda: store.scalar("SELECT count(*) FROM audit WHERE action = 'document.view'")  # noqa: E731
+    before = views()
+    whole = sec.get(f"/documents/{doc}/content")
+    assert whole.status_code == 200 and whole.headers["Cache-Control"] == "no-store"
+    assert views() == before + 1
+    for first in (0, 100, 200):
+        r = sec.get(f"/documents/{doc}/content", headers={"Range": f"bytes={first}-{first + 99}"})
+        assert r.status_code == 206 and r.headers["Cache-Control"] == "no-store"
+    assert views() == before + 1
+    # Ranges alone, with no opening request before them (someone reading it piece by piece), are audited.
+    other = demo_app.test_client()
+    assert other.post("/api/v1/login", json={"username": "admin", "password": "yishi-admin"}).status_code == 200
+    with store.write() as db:
+        library.grant(db, doc, [store.scalar("SELECT id FROM people WHERE username = 'admin'")])
+    assert other.get(f"/documents/{doc}/content", headers={"Range": "bytes=0-9"}).status_code == 206
+    assert views() == before + 2
+    assert other.get(f"/documents/{doc}/content", headers={"Range": "bytes=10-19"}).status_code == 206
+    assert views() == before + 2
+    # A classified document is never answered 304 from a cached copy (there is none to revalidate).
+    assert sec.get(f"/documents/{doc}/content", headers={"If-None-Match": whole.headers["ETag"]}).status_code == 200

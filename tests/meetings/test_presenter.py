@@ -26,7 +26,7 @@ def test_present_hand_over_turn_stop(demo_app):
     sec, mid, material, t = _setup(demo_app)
     wang, li = t["王建国"], t["李秀英"]
     assert wang.get(f"/api/v1/meetings/{mid}/presenter").get_json() == {"active": False, "meeting": mid}
-    r = sec.post(f"/api/v1/meetings/{mid}/presenter", json={"material": material})
+    r = sec.post(f"/api/v1/meetings/{mid}/presenter/start", json={"material": material})
     s = r.get_json()
     assert r.status_code == 200 and s["active"] and s["page"] == 1 and s["pages"] == 5 and s["scale"] is None
     # The secretary drives until the drive is handed over; a member may not turn.
@@ -48,7 +48,7 @@ def test_present_hand_over_turn_stop(demo_app):
     page = li.get(f"/documents/{s['document']}").get_data(as_text=True)
     assert f'data-meeting="{mid}"' in page
     # Stopping releases everyone; a turn afterwards is refused, the state stays stopped.
-    assert sec.delete(f"/api/v1/meetings/{mid}/presenter").get_json() == {"active": False, "meeting": mid}
+    assert sec.post(f"/api/v1/meetings/{mid}/presenter/stop", json={}).get_json() == {"active": False, "meeting": mid}
     assert wang.post(f"/api/v1/meetings/{mid}/presenter/turn", json={"page": 2}).status_code == 409
     assert li.get(f"/api/v1/meetings/{mid}/presenter").get_json()["active"] is False
     assert [a["material"] for a in _audit(demo_app, "presenter.start")] == [material]
@@ -59,7 +59,7 @@ def test_present_hand_over_turn_stop(demo_app):
 
 def test_bad_input_leaves_the_presentation_as_it_was(demo_app):
     sec, mid, material, t = _setup(demo_app)
-    sec.post(f"/api/v1/meetings/{mid}/presenter", json={"material": material})
+    sec.post(f"/api/v1/meetings/{mid}/presenter/start", json={"material": material})
     sec.post(f"/api/v1/meetings/{mid}/presenter/turn", json={"page": 3})
     before = sec.get(f"/api/v1/meetings/{mid}/presenter").get_json()
     bad_turns = [
@@ -80,15 +80,15 @@ def test_bad_input_leaves_the_presentation_as_it_was(demo_app):
     r = sec.post(f"/api/v1/meetings/{other_mid}/materials", data={"title": "别的", "file": (io.BytesIO(make_pdf()), "o.pdf")},
                  content_type="multipart/form-data")
     other_material = r.get_json()["id"]
-    r = sec.post(f"/api/v1/meetings/{mid}/presenter", json={"material": other_material})
+    r = sec.post(f"/api/v1/meetings/{mid}/presenter/start", json={"material": other_material})
     assert r.status_code == 404 and r.get_json()["error"]["code"] == "not_a_material"
     assert "不属于本次会议" in r.get_json()["error"]["message"]
-    assert sec.post(f"/api/v1/meetings/{mid}/presenter", json={"material": 999999}).status_code == 404
-    assert sec.post(f"/api/v1/meetings/{mid}/presenter", json={}).status_code == 400
+    assert sec.post(f"/api/v1/meetings/{mid}/presenter/start", json={"material": 999999}).status_code == 404
+    assert sec.post(f"/api/v1/meetings/{mid}/presenter/start", json={}).status_code == 400
     li = t["李秀英"]  # a member (王建国 also chairs: he may start, hand over and stop)
-    assert li.post(f"/api/v1/meetings/{mid}/presenter", json={"material": material}).status_code == 403
+    assert li.post(f"/api/v1/meetings/{mid}/presenter/start", json={"material": material}).status_code == 403
     assert li.post(f"/api/v1/meetings/{mid}/presenter/driver", json={"driver": person_id(demo_app, "李秀英")}).status_code == 403
-    assert li.delete(f"/api/v1/meetings/{mid}/presenter").status_code == 403
+    assert li.post(f"/api/v1/meetings/{mid}/presenter/stop", json={}).status_code == 403
     r = sec.post(f"/api/v1/meetings/{mid}/presenter/driver", json={"driver": person_id(demo_app, "高远")})  # the leader: not on the list
     assert r.status_code == 400 and r.get_json()["error"]["code"] == "driver_not_expected"
     assert sec.post(f"/api/v1/meetings/{mid}/presenter/driver", json={"driver": 999999}).status_code == 404
@@ -105,9 +105,9 @@ def test_bad_input_leaves_the_presentation_as_it_was(demo_app):
 
 def test_a_recalled_material_or_closed_meeting_presents_nothing(demo_app):
     sec, mid, material, t = _setup(demo_app)
-    sec.post(f"/api/v1/meetings/{mid}/presenter", json={"material": material})
+    sec.post(f"/api/v1/meetings/{mid}/presenter/start", json={"material": material})
     r = sec.post(f"/api/v1/meetings/{mid}/close")
     assert r.status_code == 200, r.get_json()
     assert t["王建国"].get(f"/api/v1/meetings/{mid}/presenter").get_json()["active"] is False
-    r = sec.post(f"/api/v1/meetings/{mid}/presenter", json={"material": material})
+    r = sec.post(f"/api/v1/meetings/{mid}/presenter/start", json={"material": material})
     assert r.status_code == 409

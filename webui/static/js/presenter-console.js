@@ -38,7 +38,7 @@
       var b = Y.el("button", { type: "button", "class": "presenter-start" + (now ? " primary" : "") }, now ? card.dataset.now : card.dataset.start);
       b.disabled = now;
       b.addEventListener("click", function () {
-        Y.api("POST", "/api/v1/meetings/" + id + "/presenter", { material: m.id }).then(show).catch(fail);
+        Y.api("POST", "/api/v1/meetings/" + id + "/presenter/start", { material: m.id }).then(show).catch(fail);
       });
       li.appendChild(b);
       li.appendChild(Y.el("span", {}, " " + m.title));
@@ -66,7 +66,7 @@
     Y.api("POST", "/api/v1/meetings/" + id + "/presenter/driver", { driver: parseInt(card.dataset.me, 10) }).then(show).catch(fail);
   });
   $("presenter-stop").addEventListener("click", function () {
-    Y.api("DELETE", "/api/v1/meetings/" + id + "/presenter").then(show).catch(fail);
+    Y.api("POST", "/api/v1/meetings/" + id + "/presenter/stop", {}).then(show).catch(fail);
   });
   Y.live({ presenter: function (s) { if (!s.active || s.seq >= (state.seq || 0) || s.material !== state.material) { show(s); } }, materials: load, connected: load });
 })();

@@ -53,7 +53,8 @@ export function follower(events, box) {
   function apply(s) {
     if (!reader || !reader.viewer) { return; }
     ours = performance.now() + 600;
-    reader.setScale(s.scale == null ? "page-width" : s.scale);
+    // The big screen shows the whole page; a tablet fits the width unless the driver zoomed.
+    reader.setScale(screenMode ? "page-fit" : s.scale == null ? "page-width" : s.scale);
     const page = reader.goTo(s.page);
     box.dataset.followPage = String(page);
     box.dataset.followSeq = String(s.seq);

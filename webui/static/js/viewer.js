@@ -148,7 +148,7 @@ function goTo(n) {
 
 function setScale(s) {
   if (!viewer || !pdfDoc) { return; }
-  if (s === "page-width") { viewer.currentScaleValue = "page-width"; } else {
+  if (s === "page-width" || s === "page-fit") { viewer.currentScaleValue = s; } else {
     viewer.currentScale = Math.max(MIN_SCALE, Math.min(MAX_SCALE, Number(s)));
   }
 }
