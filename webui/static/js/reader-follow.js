@@ -107,6 +107,8 @@ export function follower(events, box) {
   }
 
   events.addEventListener("presenter", (ev) => onState(JSON.parse(ev.data)));
+  // On the big screen a vote comes first: back to the screen page, which shows the ballot's progress.
+  if (screenMode && meeting) { events.addEventListener("poll.opened", () => { location.href = `/screen/${meeting}`; }); }
   back.addEventListener("click", () => { following = true; render(); apply(state); });
   for (const id of ["zoom-in", "zoom-out", "fit-width", "page-prev", "page-next"]) {
     $(id).addEventListener("click", () => { if (!driving()) { stepAway(); } });
