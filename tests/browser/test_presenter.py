@@ -69,8 +69,11 @@ def test_ten_tablets_follow_the_presenter(demo_server, api, new_context):
     screen.goto(f"{demo_server.url}/screen/{mid}")
 
     # One tap on the console presents the material; every tablet offers to follow it.
-    console.locator(f'#presenter-materials li[data-material="{material}"] button.presenter-start').click()
+    start = console.locator(f'#presenter-materials li[data-material="{material}"] button.presenter-start')
+    expect(start).to_have_text("同屏")
+    start.click()
     expect(console.locator("#presenter-status")).to_contain_text("预算执行情况的报告")
+    expect(start).to_have_text("同屏中")
     for page in tablets + [reporter]:
         expect(page.locator("#presenter-banner")).to_be_visible()
         page.locator("#presenter-banner-open").click()
@@ -88,6 +91,7 @@ def test_ten_tablets_follow_the_presenter(demo_server, api, new_context):
     console.locator("#presenter-driver").select_option(str(reporter_id))
     expect(console.locator("#presenter-status")).to_contain_text(reporter_name)
     expect(reporter.locator("#viewer")).to_have_attribute("data-follow", "driving", timeout=10000)
+    console.locator("#presenter-card").screenshot(path=artifact_path("presenter-console.png"))
 
     # A turn from anyone else is refused with a clear message.
     r = tablets[0].context.request.post(f"{demo_server.url}/api/v1/meetings/{mid}/presenter/turn", data={"page": 5},

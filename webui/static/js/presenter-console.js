@@ -30,12 +30,12 @@
     } else {
       say(card.dataset.idle);
     }
-    var ul = $("presenter-materials");
+    var ul = $("presenter-materials");  // its data-start / data-now are the buttons' labels
     ul.replaceChildren();
     materials.forEach(function (m) {
       var li = Y.el("li", { "data-material": String(m.id) });
       var now = state.active && state.material === m.id;
-      var b = Y.el("button", { type: "button", "class": "presenter-start" + (now ? " primary" : "") }, now ? card.dataset.now : card.dataset.start);
+      var b = Y.el("button", { type: "button", "class": "presenter-start" + (now ? " primary" : "") }, now ? ul.dataset.now : ul.dataset.start);
       b.disabled = now;
       b.addEventListener("click", function () {
         Y.api("POST", "/api/v1/meetings/" + id + "/presenter/start", { material: m.id }).then(show).catch(fail);
