@@ -6,6 +6,7 @@ search text follows from a text job (text_jobs). Images are stored as uploaded.
 """
 
 import hashlib
+import json
 import time
 
 from appliance.documents import files, text_jobs
@@ -184,8 +185,10 @@ def readable_clause(person):
     return granted, (person.id,)
 
 
-def open_for(store, person, document_id, version=None):
-    """Check access and return the version row to stream; audits views of classified documents."""
+def open_for(store, person, document_id, version=None, part=False):
+    """Check access and return the version row to stream; audits views of classified documents.
+    part: a range request (pdf.js makes dozens per opening), audited only when this person's
+    view of this version is not among the recent entries already."""
     doc = get(store, document_id)
     if doc is None or _hidden(store, person, document_id):
         raise NotFound("no_document", _l("No such document."))
@@ -198,9 +201,21 @@ def open_for(store, person, document_id, version=None):
         if row is None:
             raise NotFound("no_version", _l("No such version of this document."))
     if doc["classified"]:
-        with store.write() as db:
-            audit.record(db, person.id, "document.view", {"document": document_id, "version": row["version"]})
+        detail = {"document": document_id, "version": row["version"]}
+        if not (part and _viewed_recently(store, person.id, detail)):
+            with store.write() as db:
+                audit.record(db, person.id, "document.view", detail)
     return doc, row
+
+
+RECENT_VIEWS = 2000  # audit entries looked back over for a range request's view
+
+
+def _viewed_recently(store, person_id, detail):
+    text = json.dumps(detail, ensure_ascii=False, sort_keys=True)
+    return store.one(
+        "SELECT 1 FROM audit WHERE seq > (SELECT coalesce(max(seq), 0) - ? FROM audit) AND action = 'document.view' "
+        "AND actor = ? AND detail = ?", (RECENT_VIEWS, str(person_id), text)) is not None
 
 
 def stream(store, version_id):
@@ -211,4 +226,24 @@ def stream(store, version_id):
         if row is None:
             return
         yield bytes(row[0])
+        seq += 1
+
+
+def stream_range(store, version_id, first, last):
+    """Yield bytes first..last (inclusive) of a version, reading only the chunks that hold them."""
+    size = store.scalar("SELECT length(data) FROM document_chunks WHERE version_id = ? AND seq = 0", (version_id,))
+    if not size:
+        return
+    seq, skip = divmod(first, size)  # every chunk but the last has the first one's size
+    left = last - first + 1
+    while left > 0:
+        row = store.one("SELECT data FROM document_chunks WHERE version_id = ? AND seq = ?", (version_id, seq))
+        if row is None:
+            return
+        part = bytes(row[0])[skip:skip + left]
+        if not part:
+            return
+        yield part
+        left -= len(part)
+        skip = 0
         seq += 1
