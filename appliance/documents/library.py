@@ -186,8 +186,9 @@ def readable_clause(person):
     return granted, (person.id,)
 
 
-def open_for(store, person, document_id, version=None):
-    """Check access and return the version row to stream; audits views of classified documents."""
+def open_for(store, person, document_id, version=None, audit_view=True):
+    """Check access and return the version row to stream; audits views of classified documents
+    (once per opening: the range requests pdf.js makes after the first pass audit_view=False)."""
     doc = get(store, document_id)
     if doc is None or _hidden(store, person, document_id):
         raise NotFound("no_document", _l("No such document."))
@@ -199,7 +200,7 @@ def open_for(store, person, document_id, version=None):
         row = store.one("SELECT * FROM document_versions WHERE document_id = ? AND version = ?", (document_id, version))
         if row is None:
             raise NotFound("no_version", _l("No such version of this document."))
-    if doc["classified"]:
+    if doc["classified"] and audit_view:
         with store.write() as db:
             audit.record(db, person.id, "document.view", {"document": document_id, "version": row["version"]})
     return doc, row
@@ -213,4 +214,24 @@ def stream(store, version_id):
         if row is None:
             return
         yield bytes(row[0])
+        seq += 1
+
+
+def stream_range(store, version_id, first, last):
+    """Yield bytes first..last (inclusive) of a version, reading only the chunks that hold them."""
+    size = store.scalar("SELECT length(data) FROM document_chunks WHERE version_id = ? AND seq = 0", (version_id,))
+    if not size:
+        return
+    seq, skip = divmod(first, size)  # every chunk but the last has the first one's size
+    left = last - first + 1
+    while left > 0:
+        row = store.one("SELECT data FROM document_chunks WHERE version_id = ? AND seq = ?", (version_id, seq))
+        if row is None:
+            return
+        part = bytes(row[0])[skip:skip + left]
+        if not part:
+            return
+        yield part
+        left -= len(part)
+        skip = 0
         seq += 1

@@ -6,11 +6,12 @@ have slipped past the sanitiser. pdf.js fetches them from the viewer page, where
 does not apply. This blueprint also starts the process's text worker once the store is open.
 """
 
+import os
 import time
 
 from flask import Blueprint, Response, current_app, g, jsonify, render_template, request
 
-from appliance.documents import files, library, text_jobs
+from appliance.documents import files, library, ranges, text_jobs
 from appliance.web import auth
 from appliance.web.apispec import api_route
 from appliance.web.auth import page_login_required
@@ -28,6 +29,10 @@ def _document_topics(store, person, args):
 
 
 TOPIC_PROVIDERS.append(_document_topics)
+
+# fn(store, person, document_id) -> a meeting id or None: the meeting whose live events the reader
+# follows (appliance/meetings/presenter.py: 同屏 on this document), first answer wins.
+READER_MEETING = []
 
 CONTENT_CSP = "sandbox; default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
@@ -56,9 +61,11 @@ def publish_replaced(document_id, version):
 
 
 def _content_response(doc, row, download=False):
+    etag = f'"{row["sha256"]}"'
+    size = row["size"]
     headers = {
-        "Content-Length": str(row["size"]),
-        "ETag": f'"{row["sha256"]}"',
+        "Accept-Ranges": "bytes",
+        "ETag": etag,
         "X-Content-Type-Options": "nosniff",
     }
     if doc["classified"]:
@@ -69,9 +76,43 @@ def _content_response(doc, row, download=False):
         headers["Cache-Control"] = "private, no-cache"
         kind = "attachment" if download else "inline"
         headers["Content-Disposition"] = f"{kind}; filename*=UTF-8''{_quote(row['filename'])}"
-    resp = Response(library.stream(auth.store(), row["id"]), mimetype=row["mime"], headers=headers, direct_passthrough=True)
+    wanted = None
+    if ranges.if_range_allows(request.headers.get("If-Range"), etag):
+        try:
+            wanted = ranges.parse(request.headers.get("Range"), size)
+        except ranges.Unsatisfiable:
+            headers["Content-Range"] = f"bytes */{size}"
+            resp = Response(b"", status=416, headers=headers)
+            resp.document_csp = CONTENT_CSP
+            return resp
+    if wanted is None:
+        if not doc["classified"] and _matches(request.headers.get("If-None-Match"), etag):
+            resp = Response(status=304, headers=headers)
+            resp.document_csp = CONTENT_CSP
+            return resp
+        headers["Content-Length"] = str(size)
+        body, status = library.stream(auth.store(), row["id"]), 200
+    else:
+        first, last = wanted
+        headers["Content-Length"] = str(last - first + 1)
+        headers["Content-Range"] = f"bytes {first}-{last}/{size}"
+        body, status = library.stream_range(auth.store(), row["id"], first, last), 206
+    resp = Response(body, status=status, mimetype=row["mime"], headers=headers, direct_passthrough=True)
     resp.document_csp = CONTENT_CSP
     return resp
+
+
+def _matches(if_none_match, etag):
+    if not if_none_match:
+        return False
+    tags = [t.strip() for t in if_none_match.split(",")]
+    return "*" in tags or etag in tags or f"W/{etag}" in tags
+
+
+def _open(document_id):
+    # pdf.js opens with one plain GET, then asks for ranges: a classified view is audited once.
+    return library.open_for(auth.store(), g.person, document_id, request.args.get("v", type=int),
+                            audit_view=not request.headers.get("Range"))
 
 
 def _quote(name):
@@ -85,14 +126,21 @@ def _quote(name):
 def view(document_id):
     doc, row = library.open_for(auth.store(), g.person, document_id)
     watermark = f"{g.person.name} {time.strftime('%Y-%m-%d %H:%M')}"
+    meeting_id = next((m for m in (f(auth.store(), g.person, document_id) for f in READER_MEETING) if m), None)
     return render_template("documents/view.html", doc=doc, version=row, watermark=watermark,
-                           versions=library.versions(auth.store(), document_id))
+                           versions=library.versions(auth.store(), document_id), meeting_id=meeting_id,
+                           annotate_js=_has_static("js/annotate.js"))
+
+
+def _has_static(name):
+    """The annotation tools are an optional module: the page loads it only where it exists."""
+    return os.path.exists(os.path.join(current_app.static_folder, name))
 
 
 @bp.get("/documents/<int:document_id>/content")
 @page_login_required()
 def content(document_id):
-    doc, row = library.open_for(auth.store(), g.person, document_id, request.args.get("v", type=int))
+    doc, row = _open(document_id)
     return _content_response(doc, row, download=request.args.get("download") == "1")
 
 
@@ -110,7 +158,7 @@ def document_info(document_id):
            response={"type": "string", "format": "binary"}, media_type=tuple(files.ALLOWED),
            query={"v": {"type": "integer", "minimum": 1, "maximum": 1_000_000}})
 def document_content(document_id):
-    doc, row = library.open_for(auth.store(), g.person, document_id, request.args.get("v", type=int))
+    doc, row = _open(document_id)
     return _content_response(doc, row)
 
 

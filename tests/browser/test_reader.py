@@ -32,7 +32,7 @@ def test_replaced_while_reading(demo_server, new_context):
         page.locator("#materials a.material").first.click()
         viewer = page.locator("#viewer")
         expect(viewer).to_have_attribute("data-rendered", "1", timeout=20000)
-        expect(viewer.locator("canvas.page")).to_have_count(2)
+        expect(viewer.locator(".page[data-page-number]")).to_have_count(2)
         page.screenshot(path=artifact_path("reader-v1.png"), full_page=True)
 
         r = sec.post(f"/api/v1/materials/{material}/replace", data={"note": "更正数字"},
@@ -40,7 +40,7 @@ def test_replaced_while_reading(demo_server, new_context):
         assert r.json()["version"] == 2
         expect(page.locator("#updated-banner")).to_be_visible(timeout=5000)
         expect(viewer).to_have_attribute("data-rendered", "2", timeout=20000)
-        expect(viewer.locator("canvas.page")).to_have_count(3)
+        expect(viewer.locator(".page[data-page-number]")).to_have_count(3)
         expect(page.locator("#version-label")).to_have_text(re.compile(r"^第 2 [版稿]$"))
         page.screenshot(path=artifact_path("reader-v2-updated.png"), full_page=True)
         assert not [e for e in errors if "Content Security Policy" in e], errors
