@@ -135,6 +135,21 @@ def _overlay_page(c, font, rows, numbers, w, h, watermark, footer):
     c.restoreState()
 
 
+def _lay_over(page, overlay_page, media):
+    """pikepdf's add_overlay, but in the page's own unrotated space: the overlay is drawn in it
+    already (`_display_matrix`), so QPDF must not turn it upright once more."""
+    import pikepdf
+
+    formx = overlay_page.as_form_xobject()
+    name = page.add_resource(formx, pikepdf.Name.XObject)
+    placement = page.calc_form_xobject_placement(formx, name, pikepdf.Rectangle(*media), invert_transformations=False,
+                                                 allow_shrink=True, allow_expand=True)
+    page.contents_add(b"q\n", prepend=True)
+    page.contents_add(b"Q\n", prepend=False)
+    page.contents_add(placement, prepend=False)
+    page.contents_coalesce()
+
+
 def _image_as_pdf(data):
     from reportlab.lib.utils import ImageReader
     from reportlab.pdfgen import canvas
@@ -189,7 +204,7 @@ def render(data, mime, rows, watermark, title, version):
     c.save()
     overlay = pikepdf.open(io.BytesIO(overlay_buf.getvalue()))
     for page, over, (media, _w, _h) in zip(pdf.pages, overlay.pages, frames):
-        page.add_overlay(over, pikepdf.Rectangle(*media))
+        _lay_over(page, over, media)
 
     if notes:
         pdf.pages.extend(_notes_pages(font, notes, numbers, watermark, title, version).pages)

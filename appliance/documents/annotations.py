@@ -106,6 +106,8 @@ def create(store, person, document_id, data, now=None):
     with store.write() as db:
         cur = db.execute("SELECT d.current_version, v.version, v.pages FROM documents d JOIN document_versions v "
                          "ON v.id = d.current_version WHERE d.id = ?", (document_id,)).fetchone()
+        if data.get("version") is not None and data["version"] > cur["version"]:
+            raise UserError("no_version", _l("No such version of this document."), field="version")
         if data.get("version") is not None and data["version"] != cur["version"]:
             raise Conflict("replaced", _l("The document was replaced with version %(v)d while you were writing. "
                                           "The reader shows the new version; write it again there.", v=cur["version"]),

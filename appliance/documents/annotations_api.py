@@ -43,7 +43,7 @@ CHANGE = {"type": "object", "properties": {k: NEW["properties"][k] for k in ("co
 
 def _labels():
     return {
-        "tools": _("Annotation tools"), "read": _("Read"), "pen": _("Pen"), "highlighter": _("Highlighter"),
+        "tools": _("Annotation tools"), "read": _("Reading mode"), "pen": _("Pen"), "highlighter": _("Highlighter"),
         "note": _("Note"), "eraser": _("Eraser"), "colour": _("Colour"),
         "colours": {"black": _("Black"), "red": _("Red"), "blue": _("Blue"), "green": _("Green"),
                     "yellow": _("Yellow"), "pink": _("Pink")},
@@ -86,6 +86,14 @@ def annotation_list(document_id):
            body=NEW, response=ANNOTATION)
 def annotation_create(document_id):
     row = annotations.create(auth.store(), g.person, document_id, json_body())
+    return jsonify(annotations.to_json(row, g.person))
+
+
+@api_route(api, "/annotations/<int:annotation_id>", "GET", "One annotation: mine, or a note shared with me", response=ANNOTATION)
+def annotation_get(annotation_id):
+    st = auth.store()
+    row = annotations.get(st, g.person, annotation_id)
+    annotations.document_for(st, g.person, row["document_id"])
     return jsonify(annotations.to_json(row, g.person))
 
 
