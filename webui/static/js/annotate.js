@@ -236,7 +236,7 @@ function wireLayer(layer, n) {
     if (tool === "note") { openEditor(null, n, norm(layer, ev)); return; }
     if (tool === "eraser") { eraseAt(layer, n, ev); return; }
     active = ev.pointerId;
-    layer.setPointerCapture(ev.pointerId);
+    try { layer.setPointerCapture(ev.pointerId); } catch (e) { /* a synthetic pointer: no capture */ }
     stroke = { kind: tool, colour: state.colour[tool], width: tool === "pen" ? 0.003 : 0.02, page: n, points: [point(layer, ev)], pending: true };
     layer._live = stroke;
     redrawPage(n);
