@@ -129,6 +129,7 @@ def view(document_id):
     meeting_id = next((m for m in (f(auth.store(), g.person, document_id) for f in READER_MEETING) if m), None)
     return render_template("documents/view.html", doc=doc, version=row, watermark=watermark,
                            versions=library.versions(auth.store(), document_id), meeting_id=meeting_id,
+                           screen=bool(meeting_id) and request.args.get("screen") == "1",
                            annotate_js=_has_static("js/annotate.js"))
 
 

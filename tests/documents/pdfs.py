@@ -156,3 +156,24 @@ def uris(data):
     with pikepdf.open(io.BytesIO(data)) as pdf:
         return [str(a.A.URI) for page in pdf.pages for a in page.obj.get("/Annots", [])
                 if "/A" in a and a.A.get("/S") == Name.URI]
+
+
+def long_document(pages=40, text="长篇报告"):
+    """A plain report of many pages, each with its number large enough to see in a screenshot."""
+    return make_pdf(text, pages)
+
+
+def heavy(total_mb=20, pages=10):
+    """A PDF of about `total_mb` MB whose first page is only text: every later page carries a
+    large incompressible image, so a reader that waits for the whole file waits for all of it."""
+    import os
+
+    pdf = _edit("第一页：只有文字", pages)
+    per_page = int(total_mb * 1024 * 1024 / max(1, pages - 1))
+    side = int(per_page ** 0.5)
+    for page in list(pdf.pages)[1:]:
+        image = pdf.make_stream(os.urandom(side * side), Type=Name.XObject, Subtype=Name.Image, Width=side, Height=side,
+                                ColorSpace=Name.DeviceGray, BitsPerComponent=8)
+        page.obj.Resources = Dictionary(XObject=Dictionary(Im0=image))
+        page.obj.Contents = pdf.make_stream(b"q 400 0 0 400 100 300 cm /Im0 Do Q")
+    return _save(pdf)

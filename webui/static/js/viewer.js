@@ -25,7 +25,7 @@ const { EventBus, PDFLinkService, PDFViewer } = await import("../vendor/pdfjs/pd
 
 const LARGE = document.documentElement.classList.contains("large");
 const MAX_CANVAS_PIXELS = 4096 * 4096; // per page canvas; pdf.js renders coarser above it
-const KEEP_RENDERED = 6;               // page canvases kept beyond the visible ones
+const KEEP_RENDERED = 3;               // page canvases kept beyond the visible ones
 const RANGE_CHUNK = 256 * 1024;        // bytes per range request
 const MIN_SCALE = 0.25, MAX_SCALE = 6;
 
