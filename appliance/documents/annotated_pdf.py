@@ -87,12 +87,22 @@ def _stroke(c, row, w, h):
         for x, y, _p in pts[1:] or pts:
             path.lineTo(x * w, y * h)
         c.drawPath(path, stroke=1, fill=0)
-    else:  # a pen: each segment as wide as its pressure (0.5, where none is known, is the base width)
+    else:  # a pen: as wide as its pressure (0.5, where none is known, is the base width)
         if len(pts) == 1:
             pts = pts + pts
+        # One path per run of segments of the same width (in eighths): a segment per path made a
+        # 400-stroke copy 5x slower to draw and 3x larger.
+        run, run_width = None, None
         for (xa, ya, pa), (xb, yb, pb) in zip(pts, pts[1:]):
-            c.setLineWidth(base * (0.4 + 1.2 * (pa + pb) / 2))
-            c.line(xa * w, ya * h, xb * w, yb * h)
+            wid = base * round((0.4 + 1.2 * (pa + pb) / 2) * 8) / 8
+            if wid != run_width:
+                if run is not None:
+                    c.drawPath(run, stroke=1, fill=0)
+                c.setLineWidth(wid)
+                run, run_width = c.beginPath(), wid
+                run.moveTo(xa * w, ya * h)
+            run.lineTo(xb * w, yb * h)
+        c.drawPath(run, stroke=1, fill=0)
     c.restoreState()
 
 
