@@ -150,3 +150,58 @@ def test_draw_reload_replace_recall(demo_server, api, new_context):
     staff_view = sec.get(f"/api/v1/documents/{doc}/annotations").json()
     assert staff_view["annotations"] == []
     assert not [e for e in errors if "Content Security Policy" in e or "annot" in e.lower()], errors
+
+
+def finger(cdp, points):
+    """A one-finger swipe through Chromium's touch input."""
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": points[0][0], "y": points[0][1]}]})
+    for x, y in points[1:]:
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y}]})
+        time.sleep(0.02)
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+
+
+def test_a_finger_scrolls_when_reading_and_writes_with_the_pen(demo_server, api, new_context):
+    admin, sec = api
+    mid = sec.post("/api/v1/meetings", json={"kind": "standing", "title": "手指批注", "starts_at": "2026-06-29T09:00"}).json()["id"]
+    r = sec.post(f"/api/v1/meetings/{mid}/materials", data={"title": "审议材料", "publish": "1"},
+                 files={"file": ("c.pdf", io.BytesIO(make_pdf("审议材料", 3)), "application/pdf")})
+    doc = next(m["document"] for m in sec.get(f"/api/v1/meetings/{mid}").json()["materials"] if m["id"] == r.json()["id"])
+    ctx = new_context(has_touch=True)
+    pair_context(ctx, demo_server, admin, "陈静", "111105")
+    page = ctx.new_page()
+    viewer = open_reader(page, f"{demo_server.url}/documents/{doc}", 1)
+    cdp = ctx.new_cdp_session(page)
+    layer = viewer.locator('.page[data-page-number="1"] .annot-layer')
+    box = layer.bounding_box()
+    x = box["x"] + box["width"] * 0.5
+    swipe = [(x, 650 - i * 40) for i in range(10)]  # upwards: the pages move up
+    container = page.locator("#viewer-container")
+    finger(cdp, swipe)
+    wait_for(lambda: container.evaluate("e => e.scrollTop") > 100, what="the finger to scroll the pages")
+    assert page.evaluate(INK, 1) == 0
+    # back to the top once the fling has run out (set again until it stays)
+    wait_for(lambda: container.evaluate("e => { e.scrollTop = 0; return new Promise(r => setTimeout(() => r(e.scrollTop === 0), 300)); }"),
+             what="back at the top")
+    page.locator("#reader-tools .annot-tool[data-tool=pen]").tap()
+    finger(cdp, swipe)
+    saved = wait_for(lambda: ctx.request.get(f"{demo_server.url}/api/v1/documents/{doc}/annotations").json()["annotations"],
+                     what="the finger's stroke")
+    assert container.evaluate("e => e.scrollTop") == 0  # the pen wrote instead of scrolling
+    assert saved[0]["kind"] == "pen" and len(saved[0]["points"]) >= 5
+    assert all(len(p) == 3 and p[2] == 0.5 for p in saved[0]["points"])  # a finger has no pressure: the default
+    wait_for(lambda: page.evaluate(INK, 1) > 50, what="the stroke on the page")
+    # Zoom: the page re-renders, the overlay with it.
+    page.locator("#zoom-in").tap()
+    wait_for(lambda: layer.bounding_box()["width"] > box["width"] * 1.05, what="the zoom")
+    wait_for(lambda: page.evaluate(INK, 1) > 50, what="the stroke after zooming")
+    # The eraser: a tap on the stroke deletes it.
+    page.locator("#reader-tools .annot-tool[data-tool=eraser]").tap()
+    p = saved[0]["points"][len(saved[0]["points"]) // 2]
+    zb = layer.bounding_box()
+    container.evaluate("(e, y) => { e.scrollTop = Math.max(0, y - 300); }", zb["y"] + p[1] * zb["height"] - zb["y"] + container.evaluate("e => e.scrollTop"))
+    zb = layer.bounding_box()
+    page.touchscreen.tap(zb["x"] + p[0] * zb["width"], zb["y"] + p[1] * zb["height"])
+    wait_for(lambda: ctx.request.get(f"{demo_server.url}/api/v1/documents/{doc}/annotations").json()["annotations"] == [],
+             what="the eraser to delete the stroke")
+    wait_for(lambda: page.evaluate(INK, 1) == 0, what="the stroke gone from the page")
