@@ -44,6 +44,8 @@ catalogs: install
 		webui/templates/base.html webui/templates/error.html webui/templates/sealed.html \
 		webui/templates/home.html webui/templates/storage_problem.html webui/templates/devices
 	$(PY) tools/catalog.py kinds appliance/meetings/sheets.py
+	$(PY) tools/catalog.py annotations appliance/documents/annotation_shapes.py appliance/documents/annotations.py \
+		appliance/documents/annotations_api.py appliance/documents/annotated_pdf.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info test-artifacts

@@ -9,7 +9,7 @@ import hashlib
 import json
 import time
 
-from appliance.documents import files, text_jobs
+from appliance.documents import annotations, files, text_jobs
 from appliance.errors import Forbidden, NotFound, UserError
 from appliance.i18n import lazy_gettext as _l
 from appliance.store import audit
@@ -113,7 +113,9 @@ def replace(store, actor_id, document_id, filename, data, note="", max_bytes=fil
     stored, mime, pages, removed = _prepare(filename, data, max_bytes)
     now = time.time() if now is None else now
     with store.write() as db:
+        old_vid = db.execute("SELECT current_version FROM documents WHERE id = ?", (document_id,)).fetchone()[0]
         vid, version = _write_version(db, document_id, actor_id, filename, stored, mime, pages, note, now)
+        annotations.carry(db, actor_id, document_id, old_vid, vid, pages, now)  # 批注 follow onto the new version
         audit.record(db, actor_id, "document.replace",
                      {"document": document_id, "version": version, "note": note, **_hashes(data, stored)}, now)
         _note_removed(db, actor_id, document_id, version, removed, now)

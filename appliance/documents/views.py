@@ -161,3 +161,6 @@ def document_info(document_id):
 def document_content(document_id):
     doc, row = _open(document_id)
     return _content_response(doc, row)
+
+
+from appliance.documents import annotations_api  # noqa: E402,F401 (批注: its routes go on this blueprint)

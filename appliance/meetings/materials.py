@@ -3,7 +3,7 @@ seconds (the old version stays in history), recalled when the meeting closes."""
 
 import time
 
-from appliance.documents import library
+from appliance.documents import annotations, library
 from appliance.errors import Conflict, NotFound
 from appliance.i18n import lazy_gettext as _l
 from appliance.meetings import core
@@ -78,6 +78,7 @@ def recall(store, actor_id, meeting_id, now=None):
                           (meeting_id,)).fetchall()
         for r in rows:
             library.revoke(db, r["document_id"], people_ids)
+        annotations.recall(db, actor_id, [r["document_id"] for r in rows], people_ids, now)  # their 批注 go with them
         db.execute("UPDATE materials SET recalled_at = ? WHERE meeting_id = ? AND keep_after_close = 0 AND recalled_at IS NULL", (now, meeting_id))
         audit.record(db, actor_id, "material.recall", {"meeting": meeting_id, "count": len(rows)}, now)
     return [r["document_id"] for r in rows]
