@@ -344,3 +344,6 @@ def archive_file():
                                      readers=d.get("readers") or [])
     return jsonify({"entry": entry_id}), 201
 
+
+
+from appliance.office import opinions_api  # noqa: E402,F401  (审议意见: its routes go on this blueprint)

@@ -26,8 +26,7 @@ CREATE TABLE opinion_loops (
     compiled_at  REAL NOT NULL,
     compiled_by  INTEGER NOT NULL REFERENCES people(id),
     opinions     INTEGER NOT NULL CHECK (opinions > 0),  -- how many the 审议意见书 holds
-    outgoing_id  INTEGER NOT NULL UNIQUE REFERENCES outgoing(id),
-    docx_document_id INTEGER REFERENCES documents(id),  -- the editable copy, kept beside the PDF
+    outgoing_id  INTEGER UNIQUE REFERENCES outgoing(id),  -- NULL only while the 审议意见书 is being drawn
     sent_to      TEXT CHECK (sent_to IS NULL OR length(trim(sent_to)) BETWEEN 1 AND 100),
     sent_at      REAL,
     sent_by      INTEGER REFERENCES people(id),
