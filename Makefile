@@ -44,6 +44,8 @@ catalogs: install
 		webui/templates/base.html webui/templates/error.html webui/templates/sealed.html \
 		webui/templates/home.html webui/templates/storage_problem.html webui/templates/devices
 	$(PY) tools/catalog.py kinds appliance/meetings/sheets.py
+	$(PY) tools/catalog.py opinions appliance/office/opinions.py appliance/office/opinions_api.py \
+		appliance/office/opinions_views.py webui/templates/opinions
 
 clean:
 	rm -rf $(VENV) build *.egg-info test-artifacts

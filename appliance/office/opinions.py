@@ -86,16 +86,22 @@ def _loop_row(db, item_id):
     return db.execute("SELECT * FROM opinion_loops WHERE item_id = ?", (item_id,)).fetchone()
 
 
+def _text(value, name, max_len, empty, too_long, wrong=None):
+    """Typed text, stripped: `empty` and `too_long` are (code, message) for those mistakes."""
+    if value is not None and not isinstance(value, str):
+        raise UserError(*(wrong or empty), field=name)
+    value = (value or "").strip()
+    if not value:
+        raise UserError(*empty, field=name)
+    if len(value) > max_len:
+        raise UserError(*too_long, field=name)
+    return value
+
+
 def _clean_body(body):
-    if body is not None and not isinstance(body, str):
-        raise UserError("bad_field", _l("The opinion must be text."), field="body")
-    body = (body or "").strip()
-    if not body:
-        raise UserError("empty_opinion", _l("Write your opinion before sending it."), field="body")
-    if len(body) > MAX_OPINION:
-        raise UserError("opinion_too_long", _l("The opinion is too long: at most %(n)d characters. Split it in two.",
-                                               n=MAX_OPINION), field="body")
-    return body
+    return _text(body, "body", MAX_OPINION, ("empty_opinion", _l("Write your opinion before sending it.")),
+                 ("opinion_too_long", _l("The opinion is too long: at most %(n)d characters. Split it in two.", n=MAX_OPINION)),
+                 ("bad_field", _l("The opinion must be text.")))
 
 
 # -- giving ----------------------------------------------------------------------------------
@@ -276,13 +282,8 @@ def send(store, person, item_id, to, deadline, now=None):
         raise Conflict("not_signed_off", _l("The deliberation opinions must be signed off and issued before they are sent."))
     if loop["sent_at"] is not None:
         raise Conflict("already_sent", _l("These deliberation opinions have already been sent."))
-    if to is not None and not isinstance(to, str):
-        raise UserError("bad_organ", _l("Choose or type the body the opinions are sent to."), field="to")
-    to = (to or "").strip()
-    if not to:
-        raise UserError("bad_organ", _l("Choose or type the body the opinions are sent to."), field="to")
-    if len(to) > MAX_ORGAN:
-        raise UserError("bad_organ", _l("The name of the body is too long (at most %(n)d characters).", n=MAX_ORGAN), field="to")
+    to = _text(to, "to", MAX_ORGAN, ("bad_organ", _l("Choose or type the body the opinions are sent to.")),
+               ("bad_organ", _l("The name of the body is too long (at most %(n)d characters).", n=MAX_ORGAN)))
     deadline = parse_deadline(deadline, now)
     doc = store.scalar("SELECT document_id FROM outgoing WHERE id = ?", (loop["outgoing_id"],))
     with store.write() as db:

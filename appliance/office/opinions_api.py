@@ -2,16 +2,16 @@
 gives an opinion on an item, the office runs the loop, a member follows their opinions."""
 
 import time
-from urllib.parse import quote
 
-from flask import Response, g, jsonify
+from flask import Blueprint, g, jsonify
 
 from appliance.office import OFFICE_ROLES, opinions
-from appliance.office.api import FILE, bp, upload
+from appliance.office.api import EXPORT_TYPES, FILE, attachment, upload
 from appliance.web import auth
 from appliance.web.apispec import ID_SCHEMA, api_route, json_body
 
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+bp = Blueprint("opinions_api", __name__, url_prefix="/api/v1/office")
+DOCX = EXPORT_TYPES["docx"]
 STEPS = {"type": "array", "items": {"type": "object", "properties": {
     "step": {"type": "string", "enum": ["draft", "check", "sign", "number", "issue"]}, "person_id": ID_SCHEMA}},
     "description": "the 审议意见书's sign-off; default: drafting (me) -> checking -> leader sign-off -> numbering -> issue"}
@@ -85,9 +85,7 @@ def document_response(item_id, fmt):
     st = auth.store()
     opinions.loop(st, g.person, item_id)  # the office, or 404
     blob, heading, _n = opinions.document(st, item_id, fmt)
-    name = quote(f"{heading[:80]}.{fmt}", safe="")
-    return Response(blob, mimetype=DOCX if fmt == "docx" else "application/pdf",
-                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}", "Cache-Control": "no-store"})
+    return attachment(blob, fmt, heading[:80])
 
 
 @api_route(bp, "/items/<int:item_id>/opinions/document.docx", "GET", "The item's 审议意见书 as DOCX (its opinions so far)",

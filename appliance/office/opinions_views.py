@@ -2,7 +2,7 @@
 发表审议意见 action, for the member's tablet; 我的审议意见; the office's list of every loop,
 overdue first; and one item's loop, with the office's actions at each step."""
 
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
 from appliance.devices import people
 from appliance.errors import UserError
@@ -12,14 +12,15 @@ from appliance.meetings import core
 from appliance.office import OFFICE_ROLES, opinions, outgoing
 from appliance.office.api import upload
 from appliance.office.opinions_api import document_response, now
-from appliance.office.views import action, bp
+from appliance.office.views import action
 from appliance.web import auth
 from appliance.web.auth import page_login_required
 from appliance.web.core import HOME_LINKS
 
+bp = Blueprint("opinions", __name__, url_prefix="/office")
 HOME_LINKS.extend([
-    (OFFICE_ROLES, "office.opinion_loops", _l("Deliberation opinions")),
-    (("member", "attendee"), "office.opinions_mine", _l("My deliberation opinions")),
+    (OFFICE_ROLES, "opinions.opinion_loops", _l("Deliberation opinions")),
+    (("member", "attendee"), "opinions.opinions_mine", _l("My deliberation opinions")),
 ])
 
 
@@ -58,7 +59,7 @@ def opinions_meeting(meeting_id):
 def opinion_give(meeting_id, item_id):
     opinions.give(auth.store(), g.person, item_id, request.form.get("body", ""), meeting_id=meeting_id, now=now())
     flash(_("Your opinion has been recorded."), "ok")
-    return redirect(url_for("office.opinions_meeting", meeting_id=meeting_id) + f"#item-{item_id}")
+    return redirect(url_for("opinions.opinions_meeting", meeting_id=meeting_id) + f"#item-{item_id}")
 
 
 @bp.get("/opinions/items/<int:item_id>")
@@ -76,7 +77,7 @@ def opinion_loop(item_id):
 
 def _to_loop(item_id, message):
     flash(message, "ok")
-    return redirect(url_for("office.opinion_loop", item_id=item_id))
+    return redirect(url_for("opinions.opinion_loop", item_id=item_id))
 
 
 @bp.post("/opinions/items/<int:item_id>/enter")
@@ -132,5 +133,5 @@ def opinion_assess(item_id):
 @page_login_required(*OFFICE_ROLES)
 def opinion_document(item_id, fmt):
     if fmt not in ("docx", "pdf"):
-        return redirect(url_for("office.opinion_loop", item_id=item_id))
+        return redirect(url_for("opinions.opinion_loop", item_id=item_id))
     return document_response(item_id, fmt)

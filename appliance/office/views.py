@@ -401,5 +401,3 @@ def archive_file():
     flash(_("The document has been filed."), "ok")
     return redirect(url_for("office.archive_entry", entry_id=entry_id))
 
-
-from appliance.office import opinions_views  # noqa: E402,F401  (审议意见: its pages go on this blueprint)
