@@ -40,6 +40,7 @@ from appliance.store import audit
 
 MAX_OPINION = 3000
 MAX_ORGAN = 100
+MAX_DEADLINE_DAYS = 3 * 366  # a handling deadline is months, not years; a typo of 2206 for 2026 is caught
 # The bodies an opinion is usually sent to (交办); any other can be typed.
 ORGANS = ("区人民政府", "区监察委员会", "区人民法院", "区人民检察院")
 KIND = "chang"  # 常委会发文: the 审议意见书 is the committee's document
@@ -160,6 +161,8 @@ def meeting_items(store, person, meeting_id, now=None):
     """The items of a meeting `person` may see, each with their own opinions and whether it takes
     more: the page with a 发表审议意见 action per item."""
     m = core.get(store, meeting_id)
+    if not core.may_follow(store, person, meeting_id):
+        raise Forbidden("not_expected", _l("You are not on the list of this meeting. Please ask the staff."))
     hidden = confidential.hidden_items(store, person, meeting_id)
     closed = {r[0] for r in store.all("SELECT l.item_id FROM opinion_loops l JOIN agenda_items i ON i.id = l.item_id "
                                       "WHERE i.meeting_id = ?", (meeting_id,))}
@@ -285,6 +288,9 @@ def send(store, person, item_id, to, deadline, now=None):
     to = _text(to, "to", MAX_ORGAN, ("bad_organ", _l("Choose or type the body the opinions are sent to.")),
                ("bad_organ", _l("The name of the body is too long (at most %(n)d characters).", n=MAX_ORGAN)))
     deadline = parse_deadline(deadline, now)
+    if deadline > now + MAX_DEADLINE_DAYS * 86400:
+        raise UserError("deadline_too_far", _l("The deadline is too far ahead: at most %(n)d days from today.",
+                                               n=MAX_DEADLINE_DAYS), field="deadline")
     doc = store.scalar("SELECT document_id FROM outgoing WHERE id = ?", (loop["outgoing_id"],))
     with store.write() as db:
         cur = db.execute("UPDATE opinion_loops SET sent_to = ?, sent_at = ?, sent_by = ?, deadline = ? "

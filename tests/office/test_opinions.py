@@ -299,6 +299,9 @@ def test_someone_not_on_the_list_cannot_give_an_opinion(room):
     assert error(r) == (400, "not_on_list") and MEMBERS[2] in r.get_json()["error"]["message"]
     r = office.post(f"/api/v1/office/meetings/{mid}/items/{items[0]}/opinions", json={"body": "意见。", "person": 999999})
     assert error(r) == (400, "bad_person")
+    # Nor may they list the meeting's items for opinions.
+    assert error(tablets[MEMBERS[2]].get(f"/api/v1/office/meetings/{mid}/opinions")) == (403, "not_expected")
+    assert tablets[MEMBERS[2]].get(f"/office/opinions/meetings/{mid}").status_code == 403
     # A member cannot give one "on behalf" of another.
     r = tablets[MEMBERS[0]].post(f"/api/v1/office/meetings/{mid}/items/{items[0]}/opinions", json={"body": "意见。", "person": pid(app, MEMBERS[1])})
     assert error(r) == (403, "office_only")
@@ -338,6 +341,7 @@ def test_a_deadline_in_the_past_or_malformed_is_refused(room):
     assert error(office.post(url, json={"to": "区人民政府", "deadline": day(clock.t - 86400)})) == (400, "deadline_in_past")
     assert error(office.post(url, json={"to": "区人民政府", "deadline": "下个月"})) == (400, "bad_deadline")
     assert error(office.post(url, json={"to": "区人民政府", "deadline": "2026-02-30"})) == (400, "bad_deadline")
+    assert error(office.post(url, json={"to": "区人民政府", "deadline": 1e20})) == (400, "deadline_too_far")
     assert error(office.post(url, json={"to": "  ", "deadline": day(clock.t + 86400 * 5)})) == (400, "bad_organ")
     st = app.extensions["yishi"].store
     assert st.scalar("SELECT sent_at FROM opinion_loops WHERE item_id = ?", (items[0],)) is None
