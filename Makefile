@@ -46,6 +46,8 @@ catalogs: install
 	$(PY) tools/catalog.py kinds appliance/meetings/sheets.py
 	$(PY) tools/catalog.py annotations appliance/documents/annotation_shapes.py appliance/documents/annotations.py \
 		appliance/documents/annotations_api.py appliance/documents/annotated_pdf.py
+	$(PY) tools/catalog.py opinions appliance/office/opinions.py appliance/office/opinions_api.py \
+		appliance/office/opinions_views.py webui/templates/opinions
 
 clean:
 	rm -rf $(VENV) build *.egg-info test-artifacts

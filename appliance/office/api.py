@@ -192,15 +192,20 @@ def _check_manage(cid):
 def summary_response(cid, fmt):
     _check_manage(cid)
     s = consultation.summary(auth.store(), cid)
-    if fmt == "docx":
-        blob, mime = export.summary_docx(s), "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-    else:
-        blob, mime = export.summary_pdf(s), "application/pdf"
+    blob = export.summary_docx(s) if fmt == "docx" else export.summary_pdf(s)
+    return attachment(blob, fmt, f"{s['title']}-意见汇总表")
+
+
+EXPORT_TYPES = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "pdf": "application/pdf"}
+
+
+def attachment(blob, fmt, stem):
+    """A DOCX or PDF export as a download named `stem`.`fmt` (UTF-8, never cached)."""
     from urllib.parse import quote
 
-    name = quote(f"{s['title']}-意见汇总表.{fmt}", safe="")
-    return Response(blob, mimetype=mime, headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}",
-                                                  "Cache-Control": "no-store"})
+    name = quote(f"{stem}.{fmt}", safe="")
+    return Response(blob, mimetype=EXPORT_TYPES[fmt], headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}",
+                                                              "Cache-Control": "no-store"})
 
 
 @api_route(bp, "/consultations/<int:cid>/summary.docx", "GET", "The opinion summary sheet (意见汇总表) as DOCX",
@@ -343,4 +348,5 @@ def archive_file():
                                      year, retention, classified=d.get("classified") in (True, "1", "on"),
                                      readers=d.get("readers") or [])
     return jsonify({"entry": entry_id}), 201
+
 

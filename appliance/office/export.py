@@ -5,11 +5,14 @@ proposed text, who, when, and the drafter's response. The PDF embeds a TrueType 
 Debian (fonts-wqy-zenhei; reportlab cannot embed the CFF-outlined Noto CJK fonts) and falls
 back to reportlab's built-in STSong-Light CID font if none is installed. It renders the plain
 rows of consultation.summary(), labels included, and imports nothing of the office's domain.
+The sheet itself (sheet_docx, sheet_pdf: a heading, facts, captioned tables) is shared with
+the 审议意见书 of appliance/office/opinions.py.
 """
 
 import io
 import os
 import time
+from dataclasses import dataclass
 
 from flask_babel import force_locale
 
@@ -48,36 +51,60 @@ def _facts(summary):
              d=time.strftime("%Y-%m-%d %H:%M", time.localtime(summary["deadline"])))
 
 
+@dataclass(frozen=True)
+class Table:
+    """One table of a sheet: an optional caption above it, the header row, the rows (lists of
+    strings, as many as headers) and the PDF's column widths in cm (landscape A4 holds 26.7)."""
+
+    caption: str | None
+    headers: list
+    rows: list
+    widths: tuple
+
+
+def summary_tables(summary):
+    return [Table(None, _headers(), [_cells(r) for r in summary["rows"]], (1.2, 2.0, 6.0, 6.5, 2.2, 3.0, 5.8))]
+
+
 def summary_docx(summary):
+    with force_locale("zh_CN"):
+        return sheet_docx(_heading(summary), _facts(summary), summary_tables(summary))
+
+
+def sheet_docx(heading, facts, tables):
+    """A landscape DOCX: a heading, a line of facts, then each table with its caption. The
+    意见汇总表 and the 审议意见书 (appliance/office/opinions.py) are both made by it."""
     from docx import Document
     from docx.enum.section import WD_ORIENT
     from docx.oxml.ns import qn
     from docx.shared import Cm, Pt
 
-    with force_locale("zh_CN"):
-        doc = Document()
-        section = doc.sections[0]
-        section.orientation = WD_ORIENT.LANDSCAPE
-        section.page_width, section.page_height = Cm(29.7), Cm(21.0)
-        for m in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
-            setattr(section, m, Cm(1.8))
-        style = doc.styles["Normal"]
-        style.font.name = "SimSun"
-        style.font.size = Pt(10.5)
-        style.element.rPr.rFonts.set(qn("w:eastAsia"), "宋体")
-        doc.add_heading(_heading(summary), level=1)
-        doc.add_paragraph(_facts(summary))
-        table = doc.add_table(rows=1, cols=7)
+    doc = Document()
+    section = doc.sections[0]
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = Cm(29.7), Cm(21.0)
+    for m in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        setattr(section, m, Cm(1.8))
+    style = doc.styles["Normal"]
+    style.font.name = "SimSun"
+    style.font.size = Pt(10.5)
+    style.element.rPr.rFonts.set(qn("w:eastAsia"), "宋体")
+    doc.add_heading(str(heading), level=1)
+    doc.add_paragraph(str(facts))
+    for t in tables:
+        if t.caption:
+            doc.add_heading(str(t.caption), level=2)
+        table = doc.add_table(rows=1, cols=len(t.headers))
         table.style = "Table Grid"
-        for cell, text in zip(table.rows[0].cells, _headers()):
-            cell.text = text
+        for cell, text in zip(table.rows[0].cells, t.headers):
+            cell.text = str(text)
             for run in cell.paragraphs[0].runs:
                 run.bold = True
-        for row in summary["rows"]:
-            for cell, text in zip(table.add_row().cells, _cells(row)):
-                cell.text = text
-        out = io.BytesIO()
-        doc.save(out)
+        for row in t.rows:
+            for cell, text in zip(table.add_row().cells, row):
+                cell.text = str(text)
+    out = io.BytesIO()
+    doc.save(out)
     return out.getvalue()
 
 
@@ -100,30 +127,41 @@ def _register_font():
 
 
 def summary_pdf(summary):
+    with force_locale("zh_CN"):
+        return sheet_pdf(_heading(summary), _facts(summary), summary_tables(summary))
+
+
+def sheet_pdf(heading, facts, tables):
+    """The same sheet as sheet_docx, as a landscape A4 PDF with an embedded CJK font."""
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import cm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
+    from reportlab.platypus import Table as PdfTable
+    from reportlab.platypus import TableStyle
     from xml.sax.saxutils import escape
 
     font = _register_font()
     body = ParagraphStyle("cell", fontName=font, fontSize=9, leading=12, wordWrap="CJK")
     title = ParagraphStyle("title", fontName=font, fontSize=16, leading=22, alignment=1, spaceAfter=6)
+    caption = ParagraphStyle("caption", fontName=font, fontSize=12, leading=18, spaceBefore=8, spaceAfter=4)
     note = ParagraphStyle("note", fontName=font, fontSize=10, leading=14)
-    with force_locale("zh_CN"):
-        data = [[Paragraph(escape(h), body) for h in _headers()]]
-        data += [[Paragraph(escape(c).replace("\n", "<br/>"), body) for c in _cells(r)] for r in summary["rows"]]
-        out = io.BytesIO()
-        doc = SimpleDocTemplate(out, pagesize=landscape(A4), leftMargin=1.5 * cm, rightMargin=1.5 * cm,
-                                topMargin=1.5 * cm, bottomMargin=1.5 * cm, title=_heading(summary))
-        widths = [w * cm for w in (1.2, 2.0, 6.0, 6.5, 2.2, 3.0, 5.8)]
-        table = Table(data, colWidths=widths, repeatRows=1)
+    out = io.BytesIO()
+    doc = SimpleDocTemplate(out, pagesize=landscape(A4), leftMargin=1.5 * cm, rightMargin=1.5 * cm,
+                            topMargin=1.5 * cm, bottomMargin=1.5 * cm, title=str(heading))
+    flow = [Paragraph(escape(str(heading)), title), Paragraph(escape(str(facts)), note), Spacer(1, 0.3 * cm)]
+    for t in tables:
+        if t.caption:
+            flow.append(Paragraph(escape(str(t.caption)), caption))
+        data = [[Paragraph(escape(str(h)), body) for h in t.headers]]
+        data += [[Paragraph(escape(str(c)).replace("\n", "<br/>"), body) for c in r] for r in t.rows]
+        table = PdfTable(data, colWidths=[w * cm for w in t.widths], repeatRows=1)
         table.setStyle(TableStyle([
             ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
             ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ]))
-        doc.build([Paragraph(escape(_heading(summary)), title), Paragraph(escape(_facts(summary)), note),
-                   Spacer(1, 0.3 * cm), table])
+        flow.append(table)
+    doc.build(flow)
     return out.getvalue()

@@ -400,3 +400,4 @@ def archive_file():
         classified=f.get("classified") == "1", readers=_ids("readers"))
     flash(_("The document has been filed."), "ok")
     return redirect(url_for("office.archive_entry", entry_id=entry_id))
+

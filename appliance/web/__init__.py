@@ -63,6 +63,8 @@ def build_app(config):
     from appliance.documents.views import bp as documents_pages
     from appliance.office.api import bp as office_api
     from appliance.office.views import bp as office_pages
+    from appliance.office.opinions_api import bp as opinions_api
+    from appliance.office.opinions_views import bp as opinions_pages
     from appliance.meetings.api import bp as meetings_api
     from appliance.meetings.views import bp as meetings_pages
     from appliance.meetings.scrutiny_api import bp as scrutiny_api
@@ -71,7 +73,7 @@ def build_app(config):
     from appliance.web.live import bp as live
 
     for bp in (core, live, devices_pages, devices_api, documents_pages, documents_api, meetings_pages, meetings_api,
-               office_pages, office_api, scrutiny_pages, scrutiny_api):
+               office_pages, office_api, opinions_pages, opinions_api, scrutiny_pages, scrutiny_api):
         app.register_blueprint(bp)
     for hook in config.extra.get("blueprints", ()):
         hook(app)
