@@ -222,7 +222,7 @@ def reply(store, person, meeting_id, choice, reason=None, version=None, now=None
         unchanged = old is not None and (old["choice"], old["reason"], old["version"], old["leave_request_id"]) == \
             (choice, reason, cur["version"], link) and asked is None and withdrawn is None
         if unchanged:
-            return Reply(choice, cur["version"], unchanged=True)
+            return Reply(choice, cur["version"], linked=link, unchanged=True)
         db.execute("INSERT INTO notice_replies (meeting_id, person_id, version, choice, reason, leave_request_id, replied_at) VALUES (?,?,?,?,?,?,?) "
                    "ON CONFLICT (meeting_id, person_id) DO UPDATE SET version = excluded.version, choice = excluded.choice, "
                    "reason = excluded.reason, leave_request_id = excluded.leave_request_id, replied_at = excluded.replied_at",
