@@ -44,6 +44,7 @@ catalogs: install
 		webui/templates/base.html webui/templates/error.html webui/templates/sealed.html \
 		webui/templates/home.html webui/templates/storage_problem.html webui/templates/devices
 	$(PY) tools/catalog.py kinds appliance/meetings/sheets.py
+	$(PY) tools/catalog.py notices appliance/meetings/notices.py appliance/meetings/notices_api.py webui/templates/notices
 
 clean:
 	rm -rf $(VENV) build *.egg-info test-artifacts

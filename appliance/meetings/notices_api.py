@@ -93,7 +93,7 @@ def get_notice(meeting_id):
                     "replied": n["replied"], "asked_again": n["asked_again"], "updated": n["updated"], "open": n["open"]})
 
 
-@api_route(bp, "/meetings/<int:meeting_id>/notice", "POST", "Send the notice to everyone expected (members and non-voting attendees); "
+@api_route(bp, "/meetings/<int:meeting_id>/notice/send", "POST", "Send the notice to everyone expected (members and non-voting attendees); "
            "sent again only when changed, as a new version (a new time or place asks everyone again)", roles=OFFICE,
            body={"type": "object", "properties": {"place": {"type": "string", "maxLength": 2000}, "extra": {"type": "string", "maxLength": 20000}}},
            response={"type": "object", "properties": {"version": {"type": "integer"}, "recipients": {"type": "integer"},

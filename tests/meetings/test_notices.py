@@ -74,7 +74,7 @@ def test_send_reach_everyone_reply_and_see_it_in_the_leave_list(room):
     mid = meeting(sec)
     li, wang, guo = tablets["李秀英"], tablets["王建国"], tablets["郭明"]
     li_sub, guo_sub, office_sub = events(app, f"person:{person_id(app, '李秀英')}"), events(app, f"person:{person_id(app, '郭明')}"), events(app, "role:secretary")
-    r = sec.post(f"/api/v1/meetings/{mid}/notice", json={"extra": "请于8:30前到一楼报到，着正装。"})
+    r = sec.post(f"/api/v1/meetings/{mid}/notice/send", json={"extra": "请于8:30前到一楼报到，着正装。"})
     assert r.status_code == 200, r.get_json()
     assert (r.get_json()["version"], r.get_json()["recipients"], r.get_json()["asked_again"]) == (1, 17, False)
     assert "17" in r.get_json()["message"]
@@ -135,7 +135,7 @@ def test_send_reach_everyone_reply_and_see_it_in_the_leave_list(room):
 def test_remind_goes_only_to_those_who_have_not_replied_and_a_double_tap_does_not_spam(room):
     app, sec, tablets = room
     mid = meeting(sec)
-    assert sec.post(f"/api/v1/meetings/{mid}/notice", json={}).status_code == 200
+    assert sec.post(f"/api/v1/meetings/{mid}/notice/send", json={}).status_code == 200
     replied = ["王建国", "李秀英", "张伟", "刘芳", "郭明"]
     for name in replied:
         body = {"choice": "leave", "reason": "出差"} if name == "刘芳" else {"choice": "attend"}
@@ -175,7 +175,7 @@ def test_change_of_mind_until_the_meeting_starts(room):
     app, sec, tablets = room
     mid = meeting(sec)
     li = tablets["李秀英"]
-    assert sec.post(f"/api/v1/meetings/{mid}/notice", json={}).status_code == 200
+    assert sec.post(f"/api/v1/meetings/{mid}/notice/send", json={}).status_code == 200
     url = f"/api/v1/meetings/{mid}/notice/reply"
     rid = li.post(url, json={"choice": "leave", "reason": "身体不适"}).get_json()["leave_request"]
     # 请假 -> 出席 withdraws the undecided request through leave.py.
@@ -210,18 +210,18 @@ def test_change_of_mind_until_the_meeting_starts(room):
 def test_editing_and_sending_again_is_a_new_version(room):
     app, sec, tablets = room
     mid = meeting(sec)
-    assert sec.post(f"/api/v1/meetings/{mid}/notice", json={"extra": "8:30报到"}).status_code == 200
+    assert sec.post(f"/api/v1/meetings/{mid}/notice/send", json={"extra": "8:30报到"}).status_code == 200
     wang, li = tablets["王建国"], tablets["李秀英"]
     assert wang.post(f"/api/v1/meetings/{mid}/notice/reply", json={"choice": "attend"}).status_code == 200
     assert li.post(f"/api/v1/meetings/{mid}/notice/reply", json={"choice": "leave", "reason": "出差"}).status_code == 200
     # The same notice twice: refused, with where to go instead; nothing stored, nothing pushed.
     sub = events(app, f"person:{person_id(app, '张伟')}")
     before = snapshot(app)
-    msg = refused(app, sec.post(f"/api/v1/meetings/{mid}/notice", json={"extra": "8:30报到"}), 409, "already_sent")
+    msg = refused(app, sec.post(f"/api/v1/meetings/{mid}/notice/send", json={"extra": "8:30报到"}), 409, "already_sent")
     assert "第 1 版" in msg and "提醒未回执" in msg
     assert snapshot(app) == before and drain(sub) == []
     # Only the extra text changed: version 2, the replies stand; those who replied see it changed.
-    r = sec.post(f"/api/v1/meetings/{mid}/notice", json={"extra": "8:15报到，请着正装"})
+    r = sec.post(f"/api/v1/meetings/{mid}/notice/send", json={"extra": "8:15报到，请着正装"})
     assert (r.get_json()["version"], r.get_json()["asked_again"]) == (2, False)
     assert drain(sub) == [("notice", {"meeting": mid, "version": 2, "asked_again": False})]
     c = sec.get(f"/api/v1/meetings/{mid}/notice").get_json()["counts"]
@@ -231,7 +231,7 @@ def test_editing_and_sending_again_is_a_new_version(room):
     assert wang.post(f"/api/v1/meetings/{mid}/notice/reply", json={"choice": "attend", "version": 2}).status_code == 200
     assert wang.get("/api/v1/notices").get_json()["notices"] == []
     # A new place asks everyone again; a reply to the old version is refused.
-    r = sec.post(f"/api/v1/meetings/{mid}/notice", json={"place": "区政府第三会议室", "extra": "8:15报到，请着正装"})
+    r = sec.post(f"/api/v1/meetings/{mid}/notice/send", json={"place": "区政府第三会议室", "extra": "8:15报到，请着正装"})
     assert (r.get_json()["version"], r.get_json()["asked_again"]) == (3, True)
     assert "重新回执" in r.get_json()["message"]
     c = sec.get(f"/api/v1/meetings/{mid}/notice").get_json()
@@ -255,7 +255,7 @@ def test_confidential_items_are_not_on_an_attendees_notice(room):
     sec.post(f"/api/v1/meetings/{mid}/items", json={"title": "关于接受张某某辞去区人民政府副区长职务的请求", "kind": "appointment",
                                                   "confidential": True})
     sec.post(f"/api/v1/meetings/{mid}/items", json={"title": "关于环境保护工作情况的报告", "kind": "report"})
-    assert sec.post(f"/api/v1/meetings/{mid}/notice", json={}).status_code == 200
+    assert sec.post(f"/api/v1/meetings/{mid}/notice/send", json={}).status_code == 200
     member = tablets["王建国"].get(f"/api/v1/meetings/{mid}/notice").get_json()["notice"]["agenda"]
     attendee = tablets["郭明"].get(f"/api/v1/meetings/{mid}/notice").get_json()["notice"]["agenda"]
     assert [i["title"] for i in member] == ["关于接受张某某辞去区人民政府副区长职务的请求", "关于环境保护工作情况的报告"]
@@ -272,7 +272,7 @@ def test_bad_replies_are_refused_with_a_message_and_nothing_stored(room):
     # No notice yet.
     before = snapshot(app)
     assert refused(app, li.post(url, json={"choice": "attend"}), 404, "no_notice") == "这次会议还没有发出会议通知。"
-    assert sec.post(f"/api/v1/meetings/{mid}/notice", json={}).status_code == 200
+    assert sec.post(f"/api/v1/meetings/{mid}/notice/send", json={}).status_code == 200
     before = snapshot(app)
     # An unknown choice, 请假 without a reason (or only spaces), an oversized reason, a wrong type.
     assert refused(app, li.post(url, json={"choice": "maybe"}), 400, "bad_choice") == "请选择“出席”或“请假”。"
@@ -300,7 +300,7 @@ def test_bad_replies_are_refused_with_a_message_and_nothing_stored(room):
     assert "已经开始" in refused(app, li.post(url, json={"choice": "attend"}), 409, "meeting_started")
     refused(app, tablets["王建国"].post(url, json={"choice": "leave", "reason": "临时有事"}), 409, "meeting_started")
     refused(app, sec.post(f"/api/v1/meetings/{mid}/notice/remind"), 409, "meeting_started")
-    refused(app, sec.post(f"/api/v1/meetings/{mid}/notice", json={"extra": "改"}), 409, "meeting_started")
+    refused(app, sec.post(f"/api/v1/meetings/{mid}/notice/send", json={"extra": "改"}), 409, "meeting_started")
     assert snapshot(app) == before
     assert sec.post(f"/api/v1/meetings/{mid}/close").status_code == 200
     before = snapshot(app)
@@ -312,7 +312,7 @@ def test_bad_replies_are_refused_with_a_message_and_nothing_stored(room):
 def test_a_reply_after_the_start_time_is_refused_even_before_sign_in(room):
     app, sec, tablets = room
     mid = meeting(sec, starts_at=time.time() + 3600)
-    assert sec.post(f"/api/v1/meetings/{mid}/notice", json={}).status_code == 200
+    assert sec.post(f"/api/v1/meetings/{mid}/notice/send", json={}).status_code == 200
     st = store_of(app)
     from appliance.devices import people
 
@@ -328,7 +328,7 @@ def test_a_reply_after_the_start_time_is_refused_even_before_sign_in(room):
 def test_bad_notices_are_refused_with_a_message_and_nothing_stored(room):
     app, sec, tablets = room
     mid = meeting(sec)
-    url = f"/api/v1/meetings/{mid}/notice"
+    url = f"/api/v1/meetings/{mid}/notice/send"
     before = snapshot(app)
     assert refused(app, sec.post(url, json={"place": "   "}), 400, "no_place") == "请填写开会地点：没有地点的通知不能发出。"
     assert "100" in refused(app, sec.post(url, json={"place": "会" * 101}), 400, "place_too_long")
@@ -336,7 +336,7 @@ def test_bad_notices_are_refused_with_a_message_and_nothing_stored(room):
     refused(app, sec.post(url, json={"place": 12}), 400, "bad_field")
     # Members cannot send one; a meeting that does not exist has none.
     refused(app, tablets["李秀英"].post(url, json={}), 403, "forbidden")  # 王建国 chairs: office roles
-    refused(app, sec.post("/api/v1/meetings/99999/notice", json={}), 404, "no_meeting")
+    refused(app, sec.post("/api/v1/meetings/99999/notice/send", json={}), 404, "no_meeting")
     refused(app, sec.post(f"/api/v1/meetings/{mid}/notice/remind"), 404, "no_notice")
     # A meeting with no place at all (created without a room) and one whose time has passed.
     st = store_of(app)
@@ -347,14 +347,14 @@ def test_bad_notices_are_refused_with_a_message_and_nothing_stored(room):
     bare = core.create(st, lin.id, "standing", "没有地点的会议", time.time() + 7200, room="")
     past = meeting(sec, title="时间已过的会议", starts_at=time.time() - 60, items=())
     before = snapshot(app)
-    assert refused(app, sec.post(f"/api/v1/meetings/{bare}/notice", json={}), 400, "no_place")
-    assert "开会时间已过" in refused(app, sec.post(f"/api/v1/meetings/{past}/notice", json={}), 409, "start_passed")
+    assert refused(app, sec.post(f"/api/v1/meetings/{bare}/notice/send", json={}), 400, "no_place")
+    assert "开会时间已过" in refused(app, sec.post(f"/api/v1/meetings/{past}/notice/send", json={}), 409, "start_passed")
     with pytest.raises(Exception) as e:
         notices.send(st, lin, mid, now=st.scalar("SELECT starts_at FROM meetings WHERE id = ?", (mid,)) + 1)
     assert e.value.code == "start_passed"
     # No date: a meeting row whose time was never set (an imported or damaged row) is refused too.
     st.execute("UPDATE meetings SET starts_at = 0 WHERE id = ?", (bare,))
-    assert "还没有开会时间" in refused(app, sec.post(f"/api/v1/meetings/{bare}/notice", json={"place": "第一会议室"}), 400, "no_date")
+    assert "还没有开会时间" in refused(app, sec.post(f"/api/v1/meetings/{bare}/notice/send", json={"place": "第一会议室"}), 400, "no_date")
     assert snapshot(app) == before
     # In English.
     sec.set_cookie("lang", "en")
@@ -366,7 +366,7 @@ def test_pages_and_the_printable_list(room):
     mid = meeting(sec)
     page = sec.get(f"/meetings/{mid}/notice").get_data(as_text=True)
     assert "向全体应到人员发送通知" in page and "区人大常委会第一会议室" in page and "尚未发出" in page
-    assert sec.post(f"/api/v1/meetings/{mid}/notice", json={"extra": "着正装"}).status_code == 200
+    assert sec.post(f"/api/v1/meetings/{mid}/notice/send", json={"extra": "着正装"}).status_code == 200
     assert tablets["李秀英"].post(f"/api/v1/meetings/{mid}/notice/reply", json={"choice": "leave", "reason": "赴京学习"}).status_code == 200
     page = sec.get(f"/meetings/{mid}/notice").get_data(as_text=True)
     assert "发送修改后的通知（第 2 版）" in page and "理由：赴京学习" in page

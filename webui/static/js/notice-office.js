@@ -31,7 +31,7 @@
       ev.preventDefault();
       var button = document.getElementById("notice-send");
       button.disabled = true;
-      api("POST", "/api/v1/meetings/" + meeting + "/notice", { place: form.place.value, extra: form.extra.value }).then(function (data) {
+      api("POST", "/api/v1/meetings/" + meeting + "/notice/send", { place: form.place.value, extra: form.extra.value }).then(function (data) {
         window.sessionStorage.setItem(KEY, data.message);
         window.location.reload();  // the page shows the version sent and offers the next
       }).catch(function (e) { button.disabled = false; say("notice-form-status", e.message, false); });

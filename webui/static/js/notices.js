@@ -44,7 +44,7 @@
     button.disabled = true;
     api("POST", "/api/v1/meetings/" + form.dataset.meeting + "/notice/reply", body).then(function (data) {
       return refresh().then(function () {
-        if (done && inbox) { done.textContent = data.message; done.className = "status ok"; }
+        if (done && inbox) { done.textContent = data.message; done.className = "status ok"; done.hidden = false; }
         var again = root.querySelector('form.notice-reply[data-meeting="' + form.dataset.meeting + '"]');
         if (again) { say(again, data.message, true); }
       });
@@ -78,7 +78,7 @@
   es.addEventListener("notice", function (ev) {
     var data = JSON.parse(ev.data);
     if (page && String(data.meeting) !== page.dataset.meeting) { return; }
-    if (done && inbox && !data.replied) { done.textContent = ""; }
+    if (done && inbox && !data.replied) { done.textContent = ""; done.hidden = true; }
     refresh();
   });
 })();
