@@ -6,10 +6,11 @@ reaches someone or their reply changed on another device; `notice.reply` to the 
 when anyone replied, so the office's list redraws itself.
 """
 
+import json
 import time
 from urllib.parse import quote
 
-from flask import Response, current_app, g, jsonify, render_template
+from flask import Response, current_app, g, jsonify, redirect, render_template, url_for
 
 from appliance.errors import NotFound
 from appliance.i18n import gettext as _
@@ -60,8 +61,6 @@ def _office_state(meeting_id):
     m = core.get(st, meeting_id)
     cur = notices.current(st, meeting_id)
     rows = notices.replies(st, meeting_id)
-    import json
-
     return {"notice": _notice_json(cur, m, json.loads(cur["agenda"])) if cur else None, "replies": rows, "counts": notices.counts(rows)}
 
 
@@ -135,9 +134,13 @@ def remind_notice(meeting_id):
     return jsonify({"reminded": due, "skipped": skipped, "message": msg})
 
 
-def _pdf_lines(meeting_id):
-    import json
+def _when_zh(ts):
+    """The printed list is a Chinese document whatever the language of the page that asked for it."""
+    t = time.localtime(ts)
+    return f"{t.tm_year}年{t.tm_mon}月{t.tm_mday}日（星期{'一二三四五六日'[t.tm_wday]}）{t.tm_hour:02d}:{t.tm_min:02d}"
 
+
+def _pdf_lines(meeting_id):
     st = auth.store()
     m = core.get(st, meeting_id)
     cur = notices.current(st, meeting_id)
@@ -147,7 +150,7 @@ def _pdf_lines(meeting_id):
     c = notices.counts(rows)
     committee = auth.appliance().settings.committee or ""
     lines = [("h1", f"{committee}{m['title']}"), ("h2", "会议通知回执情况"),
-             ("p", f"时间：{notices.when_text(cur['starts_at'])}　地点：{cur['place']}"),
+             ("p", f"时间：{_when_zh(cur['starts_at'])}　地点：{cur['place']}"),
              ("p", f"通知第 {cur['version']} 版，{time.strftime('%Y-%m-%d %H:%M', time.localtime(cur['sent_at']))} 发出，共 {c['recipients']} 人。")]
     agenda = json.loads(cur["agenda"])
     if agenda:
@@ -274,8 +277,6 @@ def notice_replies_fragment(meeting_id):
 def notice_page(meeting_id):
     n = _may_read(meeting_id)
     if n is None:  # the office, reading a notice it did not receive: its own page
-        from flask import redirect, url_for
-
         return redirect(url_for("meetings.notice_office_page", meeting_id=meeting_id))
     return render_template("notices/notice.html", n=n, labels=_labels())
 

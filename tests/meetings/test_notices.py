@@ -377,6 +377,10 @@ def test_pages_and_the_printable_list(room):
     # The member's page and the tablet's link to it.
     assert "请回执" in tablets["王建国"].get(f"/meetings/{mid}").get_data(as_text=True)
     assert "出席" in tablets["王建国"].get(f"/notices/{mid}").get_data(as_text=True)
+    tablets["王建国"].set_cookie("lang", "en")
+    english = tablets["王建国"].get(f"/notices/{mid}").get_data(as_text=True)
+    assert "Meeting notice" in english and "Reply: attend" in english and "Further details" in english and "会议通知" not in english
+    tablets["王建国"].set_cookie("lang", "zh_CN")
     assert tablets["李秀英"].get("/notices").status_code == 403
     assert tablets["李秀英"].get(f"/api/v1/meetings/{mid}/notice/replies.pdf").status_code == 403
     other = meeting(sec, title="另一次会议")
@@ -390,6 +394,10 @@ def test_pages_and_the_printable_list(room):
 
     text = subprocess.run([need("pdftotext"), "-", "-"], input=r.data, capture_output=True, check=True).stdout.decode()
     assert "会议通知回执情况" in text and "未回执 16 人" in text and "赴京学习" in text and "李秀英" in text
+    sec.set_cookie("lang", "en")
+    text = subprocess.run([need("pdftotext"), "-", "-"], input=sec.get(f"/api/v1/meetings/{mid}/notice/replies.pdf").data,
+                          capture_output=True, check=True).stdout.decode()
+    assert "星期" in text and "Monday" not in text and "day" not in text
 
 
 def test_migration_holds_its_constraints(store):
