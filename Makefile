@@ -48,6 +48,7 @@ catalogs: install
 		appliance/documents/annotations_api.py appliance/documents/annotated_pdf.py
 	$(PY) tools/catalog.py opinions appliance/office/opinions.py appliance/office/opinions_api.py \
 		appliance/office/opinions_views.py webui/templates/opinions
+	$(PY) tools/catalog.py notices appliance/meetings/notices.py appliance/meetings/notices_api.py webui/templates/notices
 
 clean:
 	rm -rf $(VENV) build *.egg-info test-artifacts

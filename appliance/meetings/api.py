@@ -371,3 +371,4 @@ def close_meeting(meeting_id):
 from appliance.meetings import leave_api  # noqa: E402,F401  (请假 and the attendance ledger register their routes here)
 from appliance.meetings import agenda_api  # noqa: E402,F401 (its routes go on this blueprint)
 from appliance.meetings import presenter_api  # noqa: E402,F401 (同屏: its routes go on this blueprint)
+from appliance.meetings import notices_api  # noqa: E402,F401 (会议通知 / 回执: its routes go on this blueprint and the pages)
