@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from appliance.demo import MEMBERS, member_pin
+from tests.browser.conftest import submit_ballot
 from tests.conftest import artifact_path
 from tests.meetings.helpers import make_pdf
 
@@ -114,8 +115,7 @@ def test_a_whole_meeting(demo_server, api, new_context):
             choices = votes_for(pattern)
             for page, choice in zip(tablets, choices):
                 page.locator("#ballot").wait_for(state="visible")
-                page.locator(f'.choice[data-choice="{choice}"]').click()
-                page.locator("#submit-ballot").click()
+                submit_ballot(page, choice)
             for page in tablets[: len(choices)]:
                 expect(page.locator("#ballot-status")).to_contain_text("已提交")
             expect(screen.locator("#poll-count")).to_contain_text(f"已表决 {len(choices)} 人")

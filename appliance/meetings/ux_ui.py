@@ -1,0 +1,24 @@
+"""The words of the full-screen ballot on the tablet (webui/static/js/tablet.js), the console's
+confirm dialog and the big screen's states. Merged into appliance.meetings.views.labels() under
+"ux"; their catalogue is the area webui/translations/ux/."""
+
+
+def labels():
+    from appliance.i18n import gettext as _
+
+    return {
+        "confirm_q": _("You chose: %(choice)s. Submit this vote?"),
+        "confirm_sheet": _("You marked: %(choice)s. Submit this ballot?"),
+        "confirm_submit": _("Confirm and submit"),
+        "change": _("Back: change my choice"),
+        "sending": _("Sending your vote…"),
+        "done_title": _("You have voted"),
+        "your_choice": _("Your choice: %(choice)s"),
+        "tracker_is": _("Your tracker code: %(code)s"),
+        "expired": _("Time is up: voting has ended. This ballot can no longer be submitted."),
+        "back": _("Back to the meeting"),
+        "sign_in_first": _("A vote is open: please sign in first"),
+        "ask_staff": _("Sign-in is not open on this tablet: please ask the staff."),
+        "blank_sheet": _("no marks (all abstain)"),
+        "ok": _("OK"), "cancel": _("Cancel"),
+    }
