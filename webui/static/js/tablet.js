@@ -112,10 +112,7 @@
       var current = ballot.dataset.step;
       var next = openPoll.voted ? "done" : expired[openPoll.id] ? "expired" :
         (current === "confirm" || current === "sending") && ballot.dataset.shown === String(openPoll.id) ? current : "choose";
-      if (ballot.dataset.shown !== String(openPoll.id)) {  // a new poll: over the page unless already voted (a reload)
-        ballot.dataset.shown = String(openPoll.id);
-        if (openPoll.voted) { dismissed[openPoll.id] = true; }
-      }
+      ballot.dataset.shown = String(openPoll.id);  // over the page (after a reload too: "you have voted") until dismissed
       sheetOpen(ballot, !dismissed[openPoll.id]);
       step(next);
     } else {
