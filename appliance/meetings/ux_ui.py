@@ -20,5 +20,11 @@ def labels():
         "sign_in_first": _("A vote is open: please sign in first"),
         "ask_staff": _("Sign-in is not open on this tablet: please ask the staff."),
         "blank_sheet": _("no marks (all abstain)"),
-        "ok": _("OK"), "cancel": _("Cancel"),
+        "close_poll_q": _("Close the vote now? Members who have not voted can no longer vote, and the result is announced at once. This cannot be undone."),
+        "no_vote_open": _("No vote is open."),
+        "not_voted_n": _("Not voted yet: %(n)s"),
+        "done_ok": _("Done."),
+        "vote_again": _("Another vote on this item"),
+        "item_state": {"none": _("Not yet voted on"), "draft": _("Not yet voted on"), "open": _("Voting now"),
+                       "passed": _("Passed"), "failed": _("Not passed"), "done": _("Voted")},
     }

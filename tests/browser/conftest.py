@@ -63,3 +63,9 @@ def submit_ballot(page, choice=None):
         page.locator(f'#ballot > .choices .choice[data-choice="{choice}"]').click()
     page.locator("#submit-ballot").click()
     page.locator("#confirm-ballot").click()
+
+
+def confirm_dialog(page):
+    """Answer the shared confirm step (confirm.js) of an irreversible action with its OK button."""
+    page.locator("#confirm-dialog button.ok").click()
+    page.locator("#confirm-dialog").wait_for(state="hidden")
