@@ -25,6 +25,9 @@ def labels():
         "not_voted_n": _("Not voted yet: %(n)s"),
         "done_ok": _("Done."),
         "vote_again": _("Another vote on this item"),
+        "quorum_is": _("Quorum: %(n)s members"), "not_signed_in": _("Not signed in yet"), "signin_not_open": _("Sign-in has not opened"),
+        "closed": _("The meeting is closed"), "closed_note": _("Thank you. The materials have been recalled from the tablets."),
+        "needed": _("%(rule)s · %(needed)s votes needed"),
         "item_state": {"none": _("Not yet voted on"), "draft": _("Not yet voted on"), "open": _("Voting now"),
                        "passed": _("Passed"), "failed": _("Not passed"), "done": _("Voted")},
     }

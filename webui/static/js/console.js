@@ -210,7 +210,7 @@
   }
 
   function render() {
-    $("attendance").textContent = Y.attendanceText(state.attendance);
+    $("attendance").textContent = Y.attendanceText(state.attendance, state.meeting);
     $("attendance").className = "attendance " + (state.attendance.quorum_met ? "quorum" : "no-quorum");
     $("open-signin").hidden = state.meeting.status !== "planned";
     $("close-meeting").hidden = state.meeting.status === "closed";

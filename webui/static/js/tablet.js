@@ -72,7 +72,7 @@
   }
 
   function render() {
-    $("attendance").textContent = Y.attendanceText(state.attendance);
+    $("attendance").textContent = Y.attendanceText(state.attendance, state.meeting);
     var me = state.me || {};
     var canSign = state.meeting.signin_open && me.status !== "present" && state.meeting.status === "open";
     $("signin-meeting").hidden = !canSign;
@@ -248,7 +248,7 @@
 
   Y.live({
     connected: load,
-    attendance: function (a) { if (state) { state.attendance = a; $("attendance").textContent = Y.attendanceText(a); } },
+    attendance: function (a) { if (state) { state.attendance = a; $("attendance").textContent = Y.attendanceText(a, state.meeting); } },
     "poll.opened": function () {
       choice = null; Sheet.reset();
       document.querySelectorAll("#ballot > .choices .choice").forEach(function (o) { o.classList.remove("selected"); o.setAttribute("aria-pressed", "false"); });
