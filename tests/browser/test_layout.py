@@ -42,7 +42,8 @@ TARGETS = """() => {
     const dx = Math.max(0, b.left - a.right, a.left - b.right), dy = Math.max(0, b.top - a.bottom, a.top - b.bottom);
     if (Math.hypot(dx, dy) < 7.5) close.push(name(list[i]) + ' / ' + name(list[j]) + ' ' + Math.round(Math.hypot(dx, dy)) + 'px');
   }
-  return { small, close, overflow: document.documentElement.scrollWidth - innerWidth };
+  const wide = [...document.querySelectorAll('main *')].filter(e => e.getBoundingClientRect().right > innerWidth + 0.5 && shown(e)).slice(0, 3).map(name);
+  return { small, close, overflow: document.documentElement.scrollWidth - innerWidth, wide };
 }"""
 
 
@@ -121,7 +122,7 @@ def test_pages_fit_a_finger_and_the_screen(demo_server, new_context, day, size, 
         found = page.evaluate(TARGETS)
         tag = f"{name} {size}{' 大字' if large else ''}"
         if found["overflow"] > 0:
-            problems.append(f"{tag}: {found['overflow']} px sideways overflow")
+            problems.append(f"{tag}: {found['overflow']} px sideways overflow ({', '.join(found['wide'])})")
         problems += [f"{tag}: small {s}" for s in found["small"]]
         problems += [f"{tag}: too close {s}" for s in found["close"]]
         if size == "phone" or not large:
