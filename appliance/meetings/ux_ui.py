@@ -28,6 +28,7 @@ def labels():
         "quorum_is": _("Quorum: %(n)s members"), "not_signed_in": _("Not signed in yet"), "signin_not_open": _("Sign-in has not opened"),
         "closed": _("The meeting is closed"), "closed_note": _("Thank you. The materials have been recalled from the tablets."),
         "needed": _("%(rule)s · %(needed)s votes needed"),
+        "aside": _(" (%(x)s)"), "attendee": _("%(name)s (non-voting)"), "with_reason": _("%(status)s: %(reason)s"),
         "item_state": {"none": _("Not yet voted on"), "draft": _("Not yet voted on"), "open": _("Voting now"),
                        "passed": _("Passed"), "failed": _("Not passed"), "done": _("Voted")},
     }

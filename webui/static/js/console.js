@@ -48,8 +48,8 @@
     state.roster.forEach(function (p) {
       var tr = Y.el("tr", { "class": "status-" + p.status, "data-person": String(p.id) });
       tr.appendChild(Y.el("td", {}, p.seat ? String(p.seat) : ""));
-      tr.appendChild(Y.el("td", {}, p.name + (p.capacity === "attendee" ? "（列席）" : "")));
-      tr.appendChild(Y.el("td", { "class": "state" }, L.status[p.status] + (p.reason ? "：" + p.reason : "") + (p.proxy ? "（" + p.proxy + "）" : "")));
+      tr.appendChild(Y.el("td", {}, (p.capacity === "attendee" ? Y.fmt(U.attendee, { name: p.name }) : p.name)));
+      tr.appendChild(Y.el("td", { "class": "state" }, (p.reason ? Y.fmt(U.with_reason, { status: L.status[p.status], reason: p.reason }) : L.status[p.status]) + (p.proxy ? Y.fmt(U.aside, { x: p.proxy }) : "")));
       var actions = Y.el("td", {});
       if (p.status !== "present") {
         actions.appendChild(button(L.proxy, "proxy", function () {
@@ -101,8 +101,8 @@
         window.YishiPaper.pollControls(row, p, state, act, askReason);  // paper-console.js
         if (p.result) {
           row.appendChild(Y.el("p", { "class": "result-line " + (p.result.passed ? "passed" : "failed") },
-            p.result.line + (p.result.method === "show_of_hands" ? " (" + L.show_of_hands + ")" :
-              p.result.method === "hand_count" ? " (" + L.paper.hand_count + ")" : "")));
+            p.result.line + (p.result.method === "show_of_hands" ? Y.fmt(U.aside, { x: L.show_of_hands }) :
+              p.result.method === "hand_count" ? Y.fmt(U.aside, { x: L.paper.hand_count }) : "")));
         }
         li.appendChild(row);
       });

@@ -37,8 +37,8 @@
     $("poll-progress").hidden = true;
     $("result").hidden = false;
     $("result").dataset.poll = String(r.poll);
-    $("result-title").textContent = r.title + (r.method === "show_of_hands" ? " (" + L.show_of_hands + ")" :
-      r.method === "hand_count" ? " (" + L.paper.hand_count + ")" : "");
+    $("result-title").textContent = r.title + (r.method === "show_of_hands" ? Y.fmt(L.ux.aside, { x: L.show_of_hands }) :
+      r.method === "hand_count" ? Y.fmt(L.ux.aside, { x: L.paper.hand_count }) : "");
     $("result-line").textContent = r.line;
     $("result-line").className = "result-line big " + (r.passed ? "passed" : "failed");
     var verdict = r.passed === true ? L.passed : r.passed === false ? L.failed : "";  // the largest thing on the screen

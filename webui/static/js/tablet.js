@@ -149,8 +149,8 @@
     if (!r) { return; }
     $("result").hidden = false;
     $("result").dataset.poll = String(r.poll);
-    $("result-title").textContent = r.title + (r.method === "show_of_hands" ? " (" + L.show_of_hands + ")" :
-      r.method === "hand_count" ? " (" + L.paper.hand_count + ")" : "");
+    $("result-title").textContent = r.title + (r.method === "show_of_hands" ? Y.fmt(L.ux.aside, { x: L.show_of_hands }) :
+      r.method === "hand_count" ? Y.fmt(L.ux.aside, { x: L.paper.hand_count }) : "");
     $("result-line").textContent = r.line;
     $("result-line").className = "result-line " + (r.passed ? "passed" : "failed");
     Y.bars($("result-bars"), r);
