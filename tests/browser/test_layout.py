@@ -130,3 +130,26 @@ def test_pages_fit_a_finger_and_the_screen(demo_server, new_context, day, size, 
         page.screenshot(path=artifact_path(f"layout-{name}-{size}{'-large' if large else ''}.png"), full_page=True)
         page.close()
     assert not problems, "\n".join(problems)
+
+
+def test_the_shared_confirm_step_guards_a_plain_form(demo_server, new_context, day):
+    """confirm.js on a plain form (退出登录 in the header): 取消 leaves everything as it was, the
+    action's own button goes ahead once."""
+    from playwright.sync_api import expect
+
+    ctx = new_context(viewport=VIEWPORTS["phone"])
+    _login(ctx, demo_server, *USERS["secretary"])
+    page = ctx.new_page()
+    page.goto(demo_server.url + "/meetings")
+    page.locator("form.sign-out button").click()
+    dialog = page.locator("#confirm-dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("再次登录时需要输入 PIN 码或密码")
+    page.screenshot(path=artifact_path("confirm-sign-out-phone.png"))
+    dialog.locator("button.cancel").click()
+    expect(dialog).to_be_hidden()
+    assert page.url.endswith("/meetings") and ctx.request.get(demo_server.url + "/api/v1/meetings").ok  # still signed in
+    page.locator("form.sign-out button").click()
+    dialog.locator("button.ok").click()
+    page.wait_for_load_state()
+    assert ctx.request.get(demo_server.url + "/api/v1/meetings").status == 401
