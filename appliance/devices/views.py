@@ -191,5 +191,9 @@ def admin_unlock(person_id):
 @bp.get("/admin/audit")
 @page_login_required("admin")
 def admin_audit():
+    from appliance.devices import audit_ui
+
     st = auth.store()
-    return render_template("devices/admin_audit.html", entries=audit.recent(st, 200), verdict=audit.verify(st))
+    before = request.args.get("before", "")
+    entries, older = audit_ui.rows(st, int(before) if before.isdigit() else None)
+    return render_template("devices/admin_audit.html", entries=entries, older=older, newest=not before, verdict=audit.verify(st))

@@ -7,7 +7,7 @@ from flask import Blueprint, g, redirect, render_template, request, url_for
 
 from appliance.errors import UserError
 from appliance.i18n import lazy_gettext as _l
-from appliance.meetings import agenda_ui, core, floor, polls, scrutiny_views, sheet_views
+from appliance.meetings import agenda_ui, core, floor, polls, scrutiny_views, sheet_views, ux_ui
 from appliance.web import auth
 from appliance.web.auth import page_login_required
 from appliance.web.core import HOME_LINKS, HOME_PANELS
@@ -63,6 +63,7 @@ def labels():
         "agenda": agenda_ui.labels(),
         "sheet": sheet_views.labels(),  # ballot sheets: appliance/meetings/sheet_views.py
         "paper": scrutiny_views.labels(),
+        "ux": ux_ui.labels(),  # the full-screen ballot, the confirm dialog: appliance/meetings/ux_ui.py
         "counts": {"membership": _("Expected"), "present": _("Present"), "excused": _("Excused"), "absent": _("Absent"),
                    "attendees": _("Attending, non-voting")},
     }

@@ -307,10 +307,20 @@ def outgoing_decide(oid):
     f = request.form
     to = f.get("to_position", "")
     pos = f.get("position", "")
-    _decision, fresh = outgoing.decide(auth.store(), g.person, oid, f.get("decision"), f.get("remark", ""),
-                               int(to) if to.isdigit() else None, f.get("request_key") or None,
-                               int(pos) if pos.isdigit() else None, f.get("pin"),
-                               LockoutPolicy(cfg.pin_attempts, cfg.lockout_seconds))
+    try:
+        _decision, fresh = outgoing.decide(auth.store(), g.person, oid, f.get("decision"), f.get("remark", ""),
+                                   int(to) if to.isdigit() else None, f.get("request_key") or None,
+                                   int(pos) if pos.isdigit() else None, f.get("pin"),
+                                   LockoutPolicy(cfg.pin_attempts, cfg.lockout_seconds))
+    except UserError as e:
+        if e.code not in ("bad_credentials", "locked", "bad_pin", "pin_required"):
+            raise
+        # A wrong PIN at sign-off: the same page again with the typed remark kept (issue 14).
+        flash(str(e.message), "error")
+        v = outgoing.view(auth.store(), g.person, oid)
+        return render_template("office/outgoing.html", labels=outgoing.STEP_LABELS, decision_labels=outgoing.DECISION_LABELS,
+                               names=common.names(auth.store(), v["distribution"]), kept_remark=f.get("remark", ""),
+                               kept_decision=f.get("decision"), **v), e.status
     if fresh:
         flash(_("Your decision has been recorded.") if f.get("decision") == "approve" else _("The document has been returned."), "ok")
     return redirect(url_for("office.outgoing_page", oid=oid))

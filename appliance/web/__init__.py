@@ -139,7 +139,7 @@ def build_app(config):
 
     @app.template_filter("datetime")
     def fmt_datetime(ts):
-        return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts)) if ts else ""
+        return time.strftime("%Y-%m-%d %H:%M", time.localtime(ts)) if ts else ""  # minutes: seconds mean nothing on a page
 
     @app.template_filter("timeago")
     def fmt_timeago(ts, now=None):

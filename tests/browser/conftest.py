@@ -54,3 +54,18 @@ def staff_clients(server):
 def api(demo_server):
     with staff_clients(demo_server) as clients:
         yield clients
+
+
+def submit_ballot(page, choice=None):
+    """Vote on a tablet's ballot sheet as a member does: pick (a motion's choice, if given), 提交,
+    then 确认提交 on the confirm step. Marks on a ballot sheet are made by the caller first."""
+    if choice is not None:
+        page.locator(f'#ballot > .choices .choice[data-choice="{choice}"]').click()
+    page.locator("#submit-ballot").click()
+    page.locator("#confirm-ballot").click()
+
+
+def confirm_dialog(page):
+    """Answer the shared confirm step (confirm.js) of an irreversible action with its OK button."""
+    page.locator("#confirm-dialog button.ok").click()
+    page.locator("#confirm-dialog").wait_for(state="hidden")

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from appliance.demo import MEMBERS, member_pin
-from tests.browser.conftest import staff_clients
+from tests.browser.conftest import confirm_dialog, staff_clients
 from tests.browser.test_meeting_day import pair_context
 from tests.conftest import artifact_path
 from tests.meetings.helpers import make_pdf
@@ -98,6 +98,7 @@ def test_reorder_confidential_and_named_list_on_the_console(demo_server, new_con
         expect(screen.locator("#current-item")).to_have_text("1. " + SECRET)
         assert SECRET not in tablet.content()
         row.locator("button.close-poll").click()
+        confirm_dialog(console)
         expect(screen.locator("#result-title")).to_contain_text(SECRET)
         expect(console.locator(f'li[data-item="{secret}"] button.move-up')).to_be_disabled()
 
@@ -112,6 +113,7 @@ def test_reorder_confidential_and_named_list_on_the_console(demo_server, new_con
             r = m.post(f"/api/v1/polls/{pid}/ballots", json={"choice": "no" if n == 2 else "yes", "ballot_id": f"{n + 1:032x}"})
             assert r.status_code == 200
         row.locator("button.close-poll").click()
+        confirm_dialog(console)
         row.locator("button.show-named").click()
         names = row.locator("table.named-list tr")
         expect(names).to_have_count(8)

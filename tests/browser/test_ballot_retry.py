@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from appliance.demo import MEMBERS, member_pin
-from tests.browser.conftest import staff_clients
+from tests.browser.conftest import staff_clients, submit_ballot
 from tests.browser.test_meeting_day import pair_context
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
@@ -45,11 +45,10 @@ def test_a_ballot_refused_by_a_full_disk_can_be_sent_again_with_the_same_id(demo
         assert sec.post(f"/api/v1/polls/{poll}/open", json={}).status_code == 200
 
         page.locator("#ballot").wait_for(state="visible")
-        page.locator('.choice[data-choice="yes"]').click()
-        page.locator("#submit-ballot").click()
+        submit_ballot(page, "yes")
         expect(page.locator("#ballot-status")).to_contain_text("存储空间已满")
-        expect(page.locator("#submit-ballot")).to_be_enabled()
-        page.locator("#submit-ballot").click()
+        expect(page.locator("#submit-ballot")).to_be_enabled()  # back on the sheet, the choice kept
+        submit_ballot(page)
         expect(page.locator("#ballot-status")).to_contain_text("已提交")
         assert len(sent) == 2 and sent[0] == sent[1]  # the same ballot id, choice and tracker
         assert sec.post(f"/api/v1/polls/{poll}/close").json()["yes"] == 1

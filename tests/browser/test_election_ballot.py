@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from appliance.demo import MEMBERS, member_pin
-from tests.browser.conftest import staff_clients
+from tests.browser.conftest import staff_clients, submit_ballot
 from tests.browser.test_meeting_day import pair_context
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
@@ -70,7 +70,7 @@ def test_election_ballot_seat_cap_and_write_in_on_a_phone(demo_server, new_conte
         options = page.locator("#writein-person option").all_inner_texts()
         assert not set(candidates) & set(options) and writein not in options  # the roll: members, not the candidates
         expect(page.locator("#submit-ballot")).to_be_enabled()
-        page.locator("#submit-ballot").click()
+        submit_ballot(page)
         expect(page.locator("#ballot-status")).to_contain_text("已提交")
 
         r = sec.post(f"/api/v1/polls/{poll}/close")
@@ -134,7 +134,7 @@ def test_assessment_and_appointment_sheets_on_a_phone(demo_server, new_context):
         expect(page.locator('#ballot > .choices')).to_be_hidden()  # no 赞成/反对/弃权 on an assessment
         expect(page.locator("#submit-ballot")).to_be_disabled()
         page.locator('.choice[data-assess="basically"]').click()
-        page.locator("#submit-ballot").click()
+        submit_ballot(page)
         expect(page.locator("#ballot-status")).to_contain_text("已提交")
         r = sec.post(f"/api/v1/polls/{pa}/close").json()
         assert r["outcome"]["basically"] == 1
@@ -150,7 +150,7 @@ def test_assessment_and_appointment_sheets_on_a_phone(demo_server, new_context):
         lines.nth(0).locator('.choice[data-mark="yes"]').click()
         expect(page.locator("#submit-ballot")).to_be_disabled()  # every nominee needs a mark
         lines.nth(1).locator('.choice[data-mark="no"]').click()
-        page.locator("#submit-ballot").click()
+        submit_ballot(page)
         expect(page.locator("#ballot-status")).to_contain_text("已提交")
         expect(lines.nth(0).locator('.choice[data-mark="no"]')).to_be_disabled()
         r = sec.post(f"/api/v1/polls/{pn}/close").json()

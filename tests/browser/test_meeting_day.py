@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from appliance.demo import MEMBERS, member_pin
+from tests.browser.conftest import confirm_dialog, submit_ballot
 from tests.conftest import artifact_path
 from tests.meetings.helpers import make_pdf
 
@@ -114,14 +115,14 @@ def test_a_whole_meeting(demo_server, api, new_context):
             choices = votes_for(pattern)
             for page, choice in zip(tablets, choices):
                 page.locator("#ballot").wait_for(state="visible")
-                page.locator(f'.choice[data-choice="{choice}"]').click()
-                page.locator("#submit-ballot").click()
+                submit_ballot(page, choice)
             for page in tablets[: len(choices)]:
                 expect(page.locator("#ballot-status")).to_contain_text("已提交")
             expect(screen.locator("#poll-count")).to_contain_text(f"已表决 {len(choices)} 人")
             if title == ITEMS[0][0]:
                 screen.screenshot(path=artifact_path("meeting-screen-progress.png"))
             console.locator(f'div[data-poll] button.close-poll').click()
+            confirm_dialog(console)
             y, n, a = pattern
             line = expected_line(y, n, a, 15 - y - n - a, needed)
         expect(screen.locator("#result-line")).to_have_text(line)
@@ -141,6 +142,7 @@ def test_a_whole_meeting(demo_server, api, new_context):
     assert results[4]["method"] == "show_of_hands"
 
     console.click("#close-meeting")
+    confirm_dialog(console)
     console.locator("#minutes-link").wait_for(state="visible")
     expect(tablets[5].locator("#materials")).to_contain_text("已收回")
 

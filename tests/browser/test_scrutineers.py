@@ -90,7 +90,7 @@ def test_two_scrutineers_enter_the_hand_count(demo_server, api, new_context):
     line = "赞成 9，反对 3，弃权 1，未表决 0 — 需 8 票 — 通过"
     expect(a.locator("#tally-answer")).to_contain_text("两次录入一致")
     expect(b.locator("#tally-state")).to_contain_text("计票结果已确认")
-    expect(console.locator(f'div[data-poll="{pid}"] .result-line')).to_have_text(f"{line} (纸质表决票，监票人计票)")
+    expect(console.locator(f'div[data-poll="{pid}"] .result-line')).to_have_text(f"{line}（纸质表决票，监票人计票）")
     expect(screen.locator("#result-line")).to_have_text(line)
     expect(screen.locator("#result-title")).to_contain_text("纸质表决票，监票人计票")
     console.screenshot(path=artifact_path("scrutineer-console.png"), full_page=True)

@@ -2,14 +2,29 @@
 // It redraws from /api/v1/meetings/<id>/console whenever the live stream says something changed.
 (function () {
   "use strict";
-  var Y = window.Yishi, L = Y.L, id = Y.root.dataset.id, Sheets = window.YishiConsoleSheets;
+  var Y = window.Yishi, L = Y.L, U = L.ux, id = Y.root.dataset.id, Sheets = window.YishiConsoleSheets;
   var $ = function (sel) { return document.getElementById(sel); };
   var state = null;
 
   function say(msg, ok) { $("console-status").textContent = msg; $("console-status").className = "status " + (ok ? "ok" : "error"); }
   function act(method, url, body, isForm) {
-    return Y.api(method, url, body, isForm).then(function (r) { say("✓", true); load(); return r; })
+    return Y.api(method, url, body, isForm).then(function (r) { say(U.done_ok, true); load(); return r; })
       .catch(function (e) { say(e.message, false); throw e; });
+  }
+  // An irreversible action waits for the shared confirm dialog (confirm.js), which states what it does.
+  function confirmed(message, okLabel, run) {
+    return window.YishiConfirm ? window.YishiConfirm(message, okLabel).then(function (yes) { if (yes) { run(); } }) : run();
+  }
+  function closePoll(p) {
+    confirmed(U.close_poll_q, L.close, function () { act("POST", "/api/v1/polls/" + p.id + "/close"); });
+  }
+  // 未表决 / 表决中 / 通过 / 未通过: where an item stands, shown instead of its controls once voted.
+  function itemState(polls) {
+    if (polls.some(function (p) { return p.status === "open"; })) { return "open"; }
+    var closed = polls.filter(function (p) { return p.status === "closed" && p.result; });
+    if (!closed.length) { return polls.some(function (p) { return p.status === "draft"; }) ? "draft" : "none"; }
+    var last = closed[closed.length - 1].result;
+    return last.passed === undefined || last.passed === null ? "done" : last.passed ? "passed" : "failed";
   }
   function button(text, cls, onClick) {
     var b = Y.el("button", { type: "button", "class": cls || "" }, text);
@@ -19,6 +34,7 @@
   function askReason(row, label, run) {
     var form = Y.el("form", { "class": "inline" });
     var input = Y.el("input", { name: "reason", placeholder: L.reason_prompt, required: true, maxLength: 200 });
+    input.setAttribute("aria-label", L.reason_prompt);
     form.appendChild(input);
     form.appendChild(Y.el("button", { "class": "primary" }, label));
     form.addEventListener("submit", function (ev) { ev.preventDefault(); run(input.value); });
@@ -32,8 +48,8 @@
     state.roster.forEach(function (p) {
       var tr = Y.el("tr", { "class": "status-" + p.status, "data-person": String(p.id) });
       tr.appendChild(Y.el("td", {}, p.seat ? String(p.seat) : ""));
-      tr.appendChild(Y.el("td", {}, p.name + (p.capacity === "attendee" ? "（列席）" : "")));
-      tr.appendChild(Y.el("td", { "class": "state" }, L.status[p.status] + (p.reason ? "：" + p.reason : "") + (p.proxy ? "（" + p.proxy + "）" : "")));
+      tr.appendChild(Y.el("td", {}, (p.capacity === "attendee" ? Y.fmt(U.attendee, { name: p.name }) : p.name)));
+      tr.appendChild(Y.el("td", { "class": "state" }, (p.reason ? Y.fmt(U.with_reason, { status: L.status[p.status], reason: p.reason }) : L.status[p.status]) + (p.proxy ? Y.fmt(U.aside, { x: p.proxy }) : "")));
       var actions = Y.el("td", {});
       if (p.status !== "present") {
         actions.appendChild(button(L.proxy, "proxy", function () {
@@ -62,18 +78,21 @@
       var li = Y.el("li", { "data-item": String(it.id) });
       li.appendChild(Y.el("strong", {}, it.title));
       li.appendChild(Y.el("span", { "class": "muted" }, " · " + L.items[it.kind]));
-      state.polls.filter(function (p) { return p.item === it.id; }).forEach(function (p) {
+      var itemPolls = state.polls.filter(function (p) { return p.item === it.id; }), where = itemState(itemPolls);
+      li.appendChild(Y.el("span", { "class": "item-state " + where, "data-state": where }, U.item_state[where]));
+      itemPolls.forEach(function (p) {
         var row = Y.el("div", { "class": "poll poll-" + p.status, "data-poll": String(p.id) });
         row.appendChild(Y.el("span", {}, L.modes[p.mode] + " · " + L.rules[p.rule] + " · " + L.poll_status[p.status]));
         if (p.status === "draft") {
           var cd = Y.el("input", { type: "number", min: 10, max: 3600, placeholder: L.countdown, "class": "countdown-input" });
+          cd.setAttribute("aria-label", L.countdown);
           row.appendChild(cd);
           row.appendChild(button(L.open, "primary open-poll", function () {
             act("POST", "/api/v1/polls/" + p.id + "/open", cd.value ? { countdown: parseInt(cd.value, 10) } : {});
           }));
         }
         if (p.status === "open") {
-          row.appendChild(button(L.close, "primary close-poll", function () { act("POST", "/api/v1/polls/" + p.id + "/close"); }));
+          row.appendChild(button(L.close, "primary close-poll", function () { closePoll(p); }));
         }
         var sheet = Sheets.decorate(row, p, act);  // ballot sheets: console-sheets.js
         if (p.status !== "closed" && !sheet) {
@@ -82,8 +101,8 @@
         window.YishiPaper.pollControls(row, p, state, act, askReason);  // paper-console.js
         if (p.result) {
           row.appendChild(Y.el("p", { "class": "result-line " + (p.result.passed ? "passed" : "failed") },
-            p.result.line + (p.result.method === "show_of_hands" ? " (" + L.show_of_hands + ")" :
-              p.result.method === "hand_count" ? " (" + L.paper.hand_count + ")" : "")));
+            p.result.line + (p.result.method === "show_of_hands" ? Y.fmt(U.aside, { x: L.show_of_hands }) :
+              p.result.method === "hand_count" ? Y.fmt(U.aside, { x: L.paper.hand_count }) : "")));
         }
         li.appendChild(row);
       });
@@ -98,8 +117,17 @@
         delete pollChoices[it.id];
         act("POST", "/api/v1/items/" + it.id + "/polls", { mode: form.mode.value, rule: form.rule.value });
       });
-      li.appendChild(form);
-      li.appendChild(Sheets.form(it, act));
+      var sheetForm = Sheets.form(it, act);
+      if (where === "passed" || where === "failed" || where === "done") {  // voted: the controls for another vote folded away
+        var again = Y.el("details", { "class": "vote-again" });
+        again.appendChild(Y.el("summary", {}, U.vote_again));
+        again.appendChild(form);
+        again.appendChild(sheetForm);
+        li.appendChild(again);
+      } else {
+        li.appendChild(form);
+        li.appendChild(sheetForm);
+      }
       ol.appendChild(li);
     });
     var warnings = $("warnings");
@@ -114,7 +142,9 @@
       label.appendChild(Y.el("input", { type: "number", name: k, min: 0, required: true, "class": "count" }));
       form.appendChild(label);
     });
-    form.appendChild(Y.el("input", { name: "reason", placeholder: L.reason_prompt, required: true, maxLength: 200 }));
+    var reason = Y.el("input", { name: "reason", placeholder: L.reason_prompt, required: true, maxLength: 200 });
+    reason.setAttribute("aria-label", L.reason_prompt);
+    form.appendChild(reason);
     form.appendChild(Y.el("button", { "class": "primary" }, L.hands));
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();
@@ -164,15 +194,23 @@
     });
   }
 
+  // The open vote at the top in large type, 结束表决 beside it.
   function renderProgress() {
-    $("progress").textContent = state.progress ? Y.fmt(L.cast_of, state.progress) : "—";
+    var open = state.polls.filter(function (p) { return p.status === "open"; })[0];
+    $("progress").textContent = state.progress ? Y.fmt(L.cast_of, state.progress) : U.no_vote_open;
+    $("live-poll").classList.toggle("active", !!open);
+    $("live-poll-name").textContent = open ? open.title : "";
+    $("progress-close").hidden = !open || !!open.paper;
+    $("progress-close").onclick = open ? function () { closePoll(open); } : null;
     var ul = $("not-voted");
     ul.replaceChildren();
     state.not_voted.forEach(function (n) { ul.appendChild(Y.el("li", {}, n)); });
+    $("not-voted-box").hidden = !open;
+    $("not-voted-summary").textContent = Y.fmt(U.not_voted_n, { n: state.not_voted.length });
   }
 
   function render() {
-    $("attendance").textContent = Y.attendanceText(state.attendance);
+    $("attendance").textContent = Y.attendanceText(state.attendance, state.meeting);
     $("attendance").className = "attendance " + (state.attendance.quorum_met ? "quorum" : "no-quorum");
     $("open-signin").hidden = state.meeting.status !== "planned";
     $("close-meeting").hidden = state.meeting.status === "closed";
@@ -192,7 +230,10 @@
 
   $("open-signin").addEventListener("click", function () { act("POST", "/api/v1/meetings/" + id + "/signin/open"); });
   $("publish").addEventListener("click", function () { act("POST", "/api/v1/meetings/" + id + "/materials/publish"); });
-  $("close-meeting").addEventListener("click", function () { act("POST", "/api/v1/meetings/" + id + "/close"); });
+  $("close-meeting").addEventListener("click", function () {
+    var b = $("close-meeting");
+    confirmed(b.dataset.confirm, b.textContent, function () { act("POST", "/api/v1/meetings/" + id + "/close"); });
+  });
   $("add-item").addEventListener("submit", function (ev) {
     ev.preventDefault();
     var f = ev.target, body = { title: f.title.value, kind: f.kind.value };

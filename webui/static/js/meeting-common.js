@@ -57,11 +57,18 @@
     });
   }
 
-  function attendanceText(a) {
-    var c = L.counts;
+  // Attendance in words. With the meeting (its status): before sign-in opens nobody is absent
+  // yet, during the meeting those not here are 未签到, only a closed meeting has 缺席.
+  function attendanceText(a, meeting) {
+    var c = L.counts, U = L.ux || {}, status = meeting ? meeting.status : "closed";
+    var quorum = U.quorum_is ? fmt(U.quorum_is, { n: a.quorum_needed }) : "(" + a.quorum_needed + ")";
+    if (status === "planned" && !a.present && !a.excused && U.signin_not_open) {
+      return c.membership + " " + a.membership + " · " + U.signin_not_open + " · " + quorum;
+    }
+    var away = status === "closed" || !U.not_signed_in ? c.absent : U.not_signed_in;
     return c.membership + " " + a.membership + " · " + c.present + " " + a.present + " · " + c.excused + " " + a.excused +
-      " · " + c.absent + " " + a.absent + " · " + c.attendees + " " + a.attendees_present +
-      " — " + (a.quorum_met ? L.quorum_met : L.quorum_not_met) + " (" + a.quorum_needed + ")";
+      " · " + away + " " + a.absent + " · " + c.attendees + " " + a.attendees_present +
+      " — " + (a.quorum_met ? L.quorum_met : L.quorum_not_met) + " · " + quorum;
   }
 
   // The countdown runs from the server's remaining seconds (poll.closes_in) on this page's own

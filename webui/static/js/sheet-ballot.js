@@ -20,8 +20,8 @@
   function ensureBox() {
     if (box) { return box; }
     box = Y.el("div", { id: "sheet", "class": "sheet" });
-    var submit = document.getElementById("submit-ballot");
-    submit.parentNode.insertBefore(box, submit);
+    var anchor = document.getElementById("ballot-confirm") || document.getElementById("submit-ballot");  // above the confirm step
+    anchor.parentNode.insertBefore(box, anchor);
     return box;
   }
   function ready() {
@@ -32,12 +32,22 @@
   }
   function changed() { draw(); onChange(ready()); }
 
-  function markButtons(key, current, voted, onPick) {
-    var row = Y.el("div", { "class": "sheet-choices", role: "radiogroup" });
+  // A choice button: marked by a tick and its word (not colour alone), aria-pressed for screen readers.
+  function choiceButton(attrs, word, selected) {
+    var b = Y.el("button", attrs);
+    b.appendChild(Y.el("span", { "class": "tick", "aria-hidden": "true" }, "✓"));
+    b.appendChild(Y.el("span", { "class": "word" }, word));
+    b.querySelector(".tick").setAttribute("aria-hidden", "true");
+    b.setAttribute("aria-pressed", String(!!selected));
+    return b;
+  }
+
+  function markButtons(key, current, voted, onPick, name) {
+    var row = Y.el("div", { "class": "sheet-choices", role: "group" });
+    row.setAttribute("aria-label", name);
     ["yes", "no", "abstain"].forEach(function (c) {
-      var b = Y.el("button", { type: "button", "class": "choice small " + c + (current === c ? " selected" : ""), "data-line": key, "data-mark": c },
-        L.choices[c]);
-      b.setAttribute("aria-checked", String(current === c));
+      var b = choiceButton({ type: "button", "class": "choice small " + c + (current === c ? " selected" : ""), "data-line": key, "data-mark": c },
+        L.choices[c], current === c);
       b.disabled = voted;
       b.addEventListener("click", function () { onPick(c); });
       row.appendChild(b);
@@ -49,10 +59,11 @@
     var voted = !!poll.voted;
     box.replaceChildren();
     if (poll.kind === "assessment") {
-      var grid = Y.el("div", { "class": "choices", role: "radiogroup" });
+      var grid = Y.el("div", { "class": "choices", role: "group" });
+      grid.setAttribute("aria-labelledby", "ballot-title");
       poll.choices.forEach(function (c) {
-        var b = Y.el("button", { type: "button", "class": "choice assess " + c.value + (choice === c.value ? " selected" : ""), "data-assess": c.value },
-          S.assessment[c.value]);
+        var b = choiceButton({ type: "button", "class": "choice assess " + c.value + (choice === c.value ? " selected" : ""), "data-assess": c.value },
+          S.assessment[c.value], choice === c.value);
         b.disabled = voted;
         b.addEventListener("click", function () { choice = c.value; changed(); });
         grid.appendChild(b);
@@ -75,7 +86,7 @@
           marks[key] = c;
           say("");
           changed();
-        }));
+        }, l.name));
         box.appendChild(line);
       });
       if (poll.kind === "election" && poll.roll) { drawWriteIns(voted); }
