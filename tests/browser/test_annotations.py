@@ -184,6 +184,7 @@ def test_a_finger_scrolls_when_reading_and_writes_with_the_pen(demo_server, api,
     wait_for(lambda: container.evaluate("e => { e.scrollTop = 0; return new Promise(r => setTimeout(() => r(e.scrollTop === 0), 300)); }"),
              what="back at the top")
     page.locator("#reader-tools .annot-tool[data-tool=pen]").tap()
+    expect(page.locator("#reader-tools .annot-tool[data-tool=pen]")).to_have_attribute("aria-pressed", "true")
     finger(cdp, swipe)
     saved = wait_for(lambda: ctx.request.get(f"{demo_server.url}/api/v1/documents/{doc}/annotations").json()["annotations"],
                      what="the finger's stroke")
@@ -192,16 +193,26 @@ def test_a_finger_scrolls_when_reading_and_writes_with_the_pen(demo_server, api,
     assert all(len(p) == 3 and p[2] == 0.5 for p in saved[0]["points"])  # a finger has no pressure: the default
     wait_for(lambda: page.evaluate(INK, 1) > 50, what="the stroke on the page")
     # Zoom: the page re-renders, the overlay with it.
-    page.locator("#zoom-in").tap()
-    wait_for(lambda: layer.bounding_box()["width"] > box["width"] * 1.05, what="the zoom")
+    zoom = page.locator("#zoom-value").inner_text()
+    page.locator("#zoom-in").click()
+    wait_for(lambda: page.locator("#zoom-value").inner_text() != zoom, what="the zoom to change")
+    wait_for(lambda: layer.bounding_box()["width"] > box["width"] * 1.05, what="the page to grow")
     wait_for(lambda: page.evaluate(INK, 1) > 50, what="the stroke after zooming")
     # The eraser: a tap on the stroke deletes it.
-    page.locator("#reader-tools .annot-tool[data-tool=eraser]").tap()
+    page.locator("#reader-tools .annot-tool[data-tool=eraser]").click()
+    expect(page.locator("#reader-tools .annot-tool[data-tool=eraser]")).to_have_attribute("aria-pressed", "true")
     p = saved[0]["points"][len(saved[0]["points"]) // 2]
-    zb = layer.bounding_box()
-    container.evaluate("(e, y) => { e.scrollTop = Math.max(0, y - 300); }", zb["y"] + p[1] * zb["height"] - zb["y"] + container.evaluate("e => e.scrollTop"))
-    zb = layer.bounding_box()
-    page.touchscreen.tap(zb["x"] + p[0] * zb["width"], zb["y"] + p[1] * zb["height"])
-    wait_for(lambda: ctx.request.get(f"{demo_server.url}/api/v1/documents/{doc}/annotations").json()["annotations"] == [],
-             what="the eraser to delete the stroke")
+
+    def tap_on_stroke():
+        zb = layer.bounding_box()
+        y = zb["y"] + p[1] * zb["height"]
+        container.evaluate("(e, dy) => { e.scrollTop += dy; }", y - 400)  # the point in the middle of the screen
+        page.wait_for_timeout(300)
+        zb = layer.bounding_box()
+        tx, ty = zb["x"] + p[0] * zb["width"], zb["y"] + p[1] * zb["height"]
+        page.touchscreen.tap(tx, ty)
+        page.wait_for_timeout(700)
+        return ctx.request.get(f"{demo_server.url}/api/v1/documents/{doc}/annotations").json()["annotations"] == []
+
+    wait_for(tap_on_stroke, what="the eraser to delete the stroke")
     wait_for(lambda: page.evaluate(INK, 1) == 0, what="the stroke gone from the page")
