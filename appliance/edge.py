@@ -41,6 +41,8 @@ UPLOAD_PATHS = (  # regexes for nginx; tests/edge/test_limits.py checks them aga
     r"^/api/v1/materials/\d+/replace$",
     r"^/api/v1/office/(circulations|consultations|outgoing|outgoing/\d+/versions|archive)$",
     r"^/office/(circulations/new|consultations/new|outgoing/new|outgoing/\d+/revise|archive/file)$",
+    r"^/api/v1/office/items/\d+/opinions/report$",  # 审议意见: the handling report
+    r"^/office/opinions/items/\d+/report$",
 )
 SIGNIN_PATHS = r"^/(api/v1/(login|signin|pair/start|unlock)|login|signin|unlock)$"
 # Clients exempt from the per-address limits: the appliance itself. Tablets never come from

@@ -2,11 +2,13 @@
 shape and the user's language, with nothing stored; the plain-HTTP port; /static."""
 
 import io
+import os
 import re
 
 import httpx
 import pytest
 
+import webui
 from appliance import edge
 from tests.edge.helpers import client, raw_request, staff
 from tests.meetings.helpers import make_pdf
@@ -65,7 +67,16 @@ def test_every_upload_route_of_the_app_is_in_the_edge_list_and_no_other(app):
     for rule in app.url_map.iter_rules():  # the office's page forms with a file field
         if rule.endpoint.startswith("office.") and "POST" in rule.methods and rule.rule.endswith(("/new", "/revise", "/archive/file")):
             uploads.add(re.sub(r"<(?:int:)?\w+>", "7", rule.rule))
-    assert len(uploads) >= 10
+    endpoints = {rule.endpoint: rule.rule for rule in app.url_map.iter_rules()}
+    templates = os.path.join(os.path.dirname(webui.__file__), "templates")
+    for folder, _, files in os.walk(templates):  # every page form that posts a file to a named endpoint
+        for name in files:
+            with open(os.path.join(folder, name), encoding="utf-8") as f:
+                for form in re.findall(r"<form[^>]*multipart/form-data[^>]*>", f.read()):
+                    target = re.search(r"url_for\('([\w.]+)'", form)
+                    if target:
+                        uploads.add(re.sub(r"<(?:int:)?\w+>", "7", endpoints[target.group(1)]))
+    assert len(uploads) >= 12
     for path in uploads:
         assert pattern.match(path), f"{path} takes a file but appliance/edge.py UPLOAD_PATHS does not list it"
     for regex in edge.UPLOAD_PATHS:
