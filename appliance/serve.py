@@ -209,17 +209,23 @@ def run(config, host, port, http_port=None, threads=600, tls_enabled=True, edge=
             advertiser = Advertiser(settings.room, address, port, __version__).start()
         except OSError as e:  # no multicast on this interface: serve anyway, say so
             log.warning("zeroconf advertisement failed on %s: %s", address, e)
+    master = os.getpid()
     try:
         YishiServer(config, gunicorn_options(host, port, p["crt"], p["key"], threads, tls_enabled, bind, workers)).run()
     finally:
-        if front:
-            front.stop()
-        if own_run_dir:
-            import shutil
+        # A gunicorn worker is forked inside run() and leaves by SystemExit through this same
+        # stack: only the master may stop nginx, remove the socket folder or end the advertiser
+        # (a worker that did stopped nginx at every graceful worker exit, and could hang on a
+        # lock the master's nginx watcher held at the fork).
+        if os.getpid() == master:
+            if front:
+                front.stop()
+            if own_run_dir:
+                import shutil
 
-            shutil.rmtree(own_run_dir, ignore_errors=True)
-        if advertiser:
-            advertiser.stop()
-        if redirect:
-            redirect.shutdown()
+                shutil.rmtree(own_run_dir, ignore_errors=True)
+            if advertiser:
+                advertiser.stop()
+            if redirect:
+                redirect.shutdown()
     return os.EX_OK

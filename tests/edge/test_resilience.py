@@ -125,3 +125,34 @@ def test_nginx_goes_with_yishi_serve_even_when_it_is_killed(tmp_path):
         assert not _alive(pid), f"nginx {pid} outlived yishi serve ({how.name})"
         with socket.socket() as s:  # and the port is free for the next start
             assert s.connect_ex(("127.0.0.1", server.port)) != 0
+
+
+def _children(pid):
+    with open(f"/proc/{pid}/task/{pid}/children") as f:
+        return [int(c) for c in f.read().split()]
+
+
+def test_a_worker_that_leaves_gracefully_leaves_nginx_and_the_socket_alone(tmp_path):
+    """A gunicorn worker leaves by SystemExit through the stack it was forked in: the master's
+    clean-up (stop nginx, remove the socket folder) must not run in it."""
+    import httpx
+
+    d = str(tmp_path / "data")
+    make_store(d)[0].close()
+    server = start_server(d, extra=("--workers", "2"))
+    try:
+        nginx = server.nginx_pid()
+        workers = [c for c in _children(server.proc.pid) if c != nginx]
+        assert len(workers) == 2, workers
+        os.kill(workers[0], signal.SIGTERM)  # gunicorn starts another in its place
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and (_alive(workers[0]) or len(_children(server.proc.pid)) < 3):
+            time.sleep(0.1)
+        assert not _alive(workers[0]), "the worker did not leave"
+        time.sleep(1)
+        assert server.nginx_pid() == nginx and _alive(nginx), "a leaving worker stopped nginx"
+        with httpx.Client(verify=False, timeout=10) as c:
+            for _ in range(6):  # both workers (the new one too) answer through the socket
+                assert c.get(server.url + "/healthz").status_code == 200
+    finally:
+        server.stop()
