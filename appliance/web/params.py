@@ -52,8 +52,26 @@ class YishiRequest(Request):
     parameter_storage_class = Params
 
 
+def _at_most(bound):
+    """A regex of the decimal numbers from 0 to `bound`: shorter numbers, or as long and below it
+    digit by digit."""
+    b = str(bound)
+    alternatives = [rf"\d{{1,{len(b) - 1}}}"] if len(b) > 1 else []
+    for i, digit in enumerate(b):
+        if digit != "0":
+            rest = len(b) - i - 1
+            alternatives.append(b[:i] + f"[0-{int(digit) - 1}]" + (rf"\d{{{rest}}}" if rest else ""))
+    alternatives.append(b)
+    return "(?:" + "|".join(alternatives) + ")"
+
+
 class BoundedIntConverter(IntegerConverter):
-    """`<int:…>` in a route: an id past 2**63 - 1 is no row of ours, so the route is a 404."""
+    """`<int:…>` in a route: an id past 2**63 - 1 is no row of ours, so the route is a 404.
+
+    The bound is in the regex, not only in `max`: werkzeug checks a rule's methods before its
+    converters, so a GET and a POST rule on one path answered 405 to a POST with a huge id."""
+
+    regex = _at_most(INT_MAX)
 
     def __init__(self, map, *args, **kwargs):
         kwargs.setdefault("max", INT_MAX)
