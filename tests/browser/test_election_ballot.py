@@ -101,6 +101,7 @@ def test_election_ballot_seat_cap_and_write_in_on_a_phone(demo_server, new_conte
         assert [(p["round"], p["round_kind"], p["seats"]) for p in polls] == [(1, "first", 2), (2, "further", 2)]
         # and adds an election from its form: kind, seats, one candidate per line
         form = cpage.locator(f'form.new-sheet[data-item="{item}"]')
+        cpage.locator(f'li[data-item="{item}"] details.vote-again > summary').click()  # the item was voted: its controls are folded
         cpage.locator(f'li[data-item="{item}"] details.sheet-form summary').click()
         form.locator('select[name="kind"]').select_option("election")
         form.locator('input[name="seats"]').fill("1")

@@ -67,6 +67,7 @@
   }
 
   var pollChoices = {};  // item id -> {mode, rule} chosen in its not yet submitted poll form
+  var againOpen = {};  // item id -> its folded "vote again" controls are open
 
   function renderAgenda() {
     var ol = $("agenda");
@@ -120,6 +121,8 @@
       var sheetForm = Sheets.form(it, act);
       if (where === "passed" || where === "failed" || where === "done") {  // voted: the controls for another vote folded away
         var again = Y.el("details", { "class": "vote-again" });
+        again.open = !!againOpen[it.id];  // a live redraw keeps it open, as it keeps the forms' choices
+        again.addEventListener("toggle", function () { againOpen[it.id] = again.open; });
         again.appendChild(Y.el("summary", {}, U.vote_again));
         again.appendChild(form);
         again.appendChild(sheetForm);
