@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from appliance.demo import MEMBERS, member_pin
-from tests.browser.conftest import staff_clients
+from tests.browser.conftest import staff_clients, submit_ballot
 from tests.browser.test_meeting_day import pair_context
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
@@ -45,6 +45,5 @@ def test_a_tablet_sees_the_next_poll_after_nginx_dies_and_comes_back(demo_server
         assert sec.post(f"/api/v1/polls/{second}/open", json={}).status_code == 200
         page.locator("#ballot").wait_for(state="visible", timeout=60_000)
         assert page.evaluate("window.__sameDocument === true")  # no reload: the stream came back by itself
-        page.locator('.choice[data-choice="yes"]').click()
-        page.locator("#submit-ballot").click()
+        submit_ballot(page, "yes")
         expect(page.locator("#ballot-status")).to_contain_text("已提交")
