@@ -83,3 +83,19 @@ def test_plain_http_redirects_to_the_configured_name_not_the_host_header(data_di
         assert loc == "https://yishi.lan/meetings/1?x=1", loc
     finally:
         srv.shutdown()
+
+
+def test_every_live_stream_goes_through_live_js():
+    """A page that opens its own EventSource gives up on the first error and never re-syncs
+    (and waits for a "hello" nchan does not send): live.js is the one place that opens one."""
+    import glob
+    import os
+    import re
+
+    import webui
+
+    scripts = glob.glob(os.path.join(os.path.dirname(webui.__file__), "static", "js", "*.js"))
+    assert len(scripts) > 10
+    own = [os.path.basename(p) for p in scripts
+           if os.path.basename(p) != "live.js" and re.search(r"new\s+EventSource|addEventListener\(\s*[\"']hello", open(p, encoding="utf-8").read())]
+    assert own == [], f"these scripts open or wait on a stream of their own; use YishiLive.connect: {own}"

@@ -58,11 +58,16 @@
     }).catch(function (e) { b.disabled = false; remindMessage = [e.message, false]; say("notice-remind-status", e.message, false); });
   });
 
-  var es = new EventSource("/api/v1/events");
-  es.addEventListener("hello", function () { root.dataset.live = "connected"; });
-  es.addEventListener("notice.reply", function (ev) {
-    if (String(JSON.parse(ev.data).meeting) !== meeting) { return; }
-    clearTimeout(timer);
-    timer = setTimeout(redraw, 150);  // a burst of replies redraws once
+  // live.js: reconnects after any error, and then redraws what may have changed meanwhile.
+  window.YishiLive.connect("/api/v1/events", {
+    connected: function (again) {
+      root.dataset.live = "connected";
+      if (again) { redraw(); }
+    },
+    "notice.reply": function (data) {
+      if (String(data.meeting) !== meeting) { return; }
+      clearTimeout(timer);
+      timer = setTimeout(redraw, 150);  // a burst of replies redraws once
+    }
   });
 })();

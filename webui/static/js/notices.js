@@ -69,16 +69,16 @@
   });
   root.addEventListener("submit", function (ev) { ev.preventDefault(); });
 
-  var es = new EventSource("/api/v1/events"), hellos = 0;
-  es.addEventListener("hello", function () {
-    hellos += 1;
-    root.dataset.live = "connected";
-    if (hellos > 1) { refresh(); }  // reconnected: catch up on what was pushed meanwhile
-  });
-  es.addEventListener("notice", function (ev) {
-    var data = JSON.parse(ev.data);
-    if (page && String(data.meeting) !== page.dataset.meeting) { return; }
-    if (done && inbox && !data.replied) { done.textContent = ""; done.hidden = true; }
-    refresh();
+  // live.js: reconnects after any error; a reconnect catches up on what was pushed meanwhile.
+  window.YishiLive.connect("/api/v1/events", {
+    connected: function (again) {
+      root.dataset.live = "connected";
+      if (again) { refresh(); }
+    },
+    notice: function (data) {
+      if (page && String(data.meeting) !== page.dataset.meeting) { return; }
+      if (done && inbox && !data.replied) { done.textContent = ""; done.hidden = true; }
+      refresh();
+    }
   });
 })();
