@@ -36,7 +36,8 @@ def _reader(new_context, server, **kw):
     return ctx, page, errors
 
 
-CANVASES = """() => [...document.querySelectorAll('#viewer canvas')].filter(c => c.width > 0 && c.height > 0)
+# pdf.js's page canvases; the annotation layer's ink canvas (annotate.js) lives and goes with them
+CANVASES = """() => [...document.querySelectorAll('#viewer canvas:not(.annot-ink)')].filter(c => c.width > 0 && c.height > 0)
   .map(c => { const n = Number(c.closest('.page').dataset.pageNumber);
     const done = window.YishiReader.viewer.getPageView(n - 1).renderingState === 3;  // FINISHED; else still drawing
     return { page: n, w: c.width, h: c.height, mark: c.dataset.watermarked === '1' || !done }; })"""
@@ -59,7 +60,7 @@ def test_forty_pages_render_lazily_with_bounded_memory(demo_server, api, new_con
     assert first[0]["w"] > 2000, first  # rendered at the pixel ratio: 2 × the page's CSS width
 
     # Scroll through the whole document: the number of live canvases never grows with it.
-    alive_max, pixels_max, seen = 0, 0, set()
+    alive_max, pixels_max, seen, ink_max = 0, 0, set(), 0
     height = page.evaluate("document.getElementById('viewer-container').scrollHeight")
     step = page.evaluate("document.getElementById('viewer-container').clientHeight")
     for top in range(0, height, step):
@@ -69,6 +70,7 @@ def test_forty_pages_render_lazily_with_bounded_memory(demo_server, api, new_con
         seen.update(c["page"] for c in alive)
         assert all(c["mark"] for c in alive), alive
         alive_max = max(alive_max, len(alive))
+        ink_max = max(ink_max, page.evaluate("document.querySelectorAll('#viewer canvas.annot-ink').length"))
         pixels_max = max(pixels_max, sum(c["w"] * c["h"] for c in alive))
     page.wait_for_function("() => document.querySelector('#viewer .page[data-page-number=\"40\"] canvas')", timeout=15000)
     assert 40 in seen or page.evaluate(CANVASES)[-1]["page"] == 40
@@ -76,6 +78,7 @@ def test_forty_pages_render_lazily_with_bounded_memory(demo_server, api, new_con
     # pdf.js alone keeps up to 10 pages; the reader drops the far ones sooner: visible + 3 (seen: 5-6,
     # the visible ones being 1-3 while scrolling), bounded here below pdf.js's own 10.
     assert alive_max <= 8, alive_max
+    assert ink_max <= 8, ink_max  # the annotation layers go with their pages
     per_page = first[0]["w"] * first[0]["h"]
     figures = {"pages": 40, "pixel_ratio": 2, "canvases_alive_max": alive_max, "canvases_before": 40,
                "canvas_mb_alive_max": round(pixels_max * 4 / 2**20, 1), "canvas_mb_all_pages": round(40 * per_page * 4 / 2**20, 1),
