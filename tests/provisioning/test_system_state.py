@@ -65,6 +65,14 @@ def test_debian_packages_of_every_role_are_installed(target):
     assert not not_installed, f"not installed: {not_installed}"
 
 
+def test_nginx_finds_its_compiled_in_body_folder(target):
+    """nginx (1.22, with nchan) makes /var/lib/nginx/body at start even though our configuration
+    puts every temporary path in the run folder; under yishi.service /var/lib is read-only, so the
+    folder must be there already (the image booted with nginx refusing to start without it)."""
+    assert target.exists("/var/lib/nginx/body")
+    assert target.stat("/var/lib/nginx/body") == ("700", "root", "root")
+
+
 def test_no_swap_service(target):
     out = target.run("dpkg-query -W -f='${db:Status-Abbrev}' dphys-swapfile")
     assert out.rc != 0 or not out.stdout.startswith("ii")
