@@ -106,6 +106,27 @@ def start_redirect_server(host, port, data_dir, https_port):
     return srv
 
 
+def _chown_only_if_needed():
+    """gunicorn chowns its Unix socket to its own uid and gid after binding it. yishi.service
+    forbids the chown system calls (SystemCallFilter=~@privileged, which holds @chown), so that
+    no-op failed with EPERM and gunicorn never bound the socket: skip it when nothing would change."""
+    from gunicorn import sock, util
+
+    original = util.chown
+    if getattr(original, "yishi", False):
+        return
+
+    def chown(path, uid, gid):
+        st = os.stat(path)
+        if (uid in (-1, st.st_uid)) and (gid in (-1, st.st_gid)):
+            return
+        original(path, uid, gid)
+
+    chown.yishi = True
+    util.chown = chown
+    sock.util = util
+
+
 class YishiServer(BaseApplication):
     def __init__(self, config, options):
         self.config_obj = config
@@ -210,6 +231,7 @@ def run(config, host, port, http_port=None, threads=600, tls_enabled=True, edge=
         except OSError as e:  # no multicast on this interface: serve anyway, say so
             log.warning("zeroconf advertisement failed on %s: %s", address, e)
     master = os.getpid()
+    _chown_only_if_needed()
     try:
         YishiServer(config, gunicorn_options(host, port, p["crt"], p["key"], threads, tls_enabled, bind, workers)).run()
     finally:

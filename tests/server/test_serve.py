@@ -165,3 +165,26 @@ def test_a_damaged_store_at_start_serves_the_sealed_page_saying_so(tmp_path):
         log = f.read()
     assert "Traceback" not in log and "Worker failed to boot" not in log
     assert "unlock refused" in log and db in log
+
+
+def test_the_app_socket_binds_where_chown_is_forbidden(tmp_path, monkeypatch):
+    """yishi.service forbids the chown calls (SystemCallFilter=~@privileged): gunicorn's chown of
+    its own socket to its own uid failed with EPERM there, and the appliance never came up."""
+    import logging
+
+    from gunicorn import config, sock
+
+    from appliance import serve
+
+    serve._chown_only_if_needed()
+
+    def refuse(*args):
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "chown", refuse)
+    path = str(tmp_path / "app.sock")
+    bound = sock.UnixSocket(path, config.Config(), logging.getLogger("test"))
+    try:
+        assert os.path.exists(path)
+    finally:
+        bound.close()
