@@ -1,7 +1,7 @@
 """Meetings, agenda items, who is expected, and sign-in (签到) with attendance and quorum."""
 
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from appliance.devices import people
 from appliance.errors import Conflict, Forbidden, NotFound, UserError
@@ -130,12 +130,23 @@ class Attendance:
     attendees_present: int  # 列席 present
     quorum_needed: int
     quorum_met: bool
+    # When the figures were read (just before), on CLOCK_MONOTONIC in nanoseconds: one clock
+    # for every worker of the machine, so a page that gets two snapshots from two workers (a
+    # push and a state fetch, or two pushes) keeps the later reading whatever order they arrive
+    # in (webui/static/js/meeting-common.js fresher). A decimal string: JSON numbers lose the
+    # nanoseconds past 2**53 (104 days of uptime).
+    at: str = field(default_factory=lambda: str(time.monotonic_ns()))
 
     def to_json(self):
         return asdict(self)
 
 
 def attendance(store, meeting_id):
+    # Stamped before the read: a 签到 whose COMMIT returned before this moment is in these
+    # figures, and every later one triggers a read with a later stamp, so the snapshot with the
+    # largest stamp is always the true count (a stamp taken after the read could belong to a
+    # slow reader that missed a commit).
+    at = str(time.monotonic_ns())
     m = get(store, meeting_id)
     counts = {(r[0], r[1]): r[2] for r in store.all(
         "SELECT capacity, status, count(*) FROM meeting_people WHERE meeting_id = ? GROUP BY capacity, status", (meeting_id,))}
@@ -143,7 +154,7 @@ def attendance(store, meeting_id):
     present = counts.get(("member", "present"), 0)
     excused = counts.get(("member", "excused"), 0)
     return Attendance(n, present, excused, max(n - present - excused, 0), counts.get(("attendee", "present"), 0),
-                      law.quorum_needed(n), law.quorum_met(n, present))
+                      law.quorum_needed(n), law.quorum_met(n, present), at)
 
 
 def roster(store, meeting_id):

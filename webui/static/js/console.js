@@ -226,7 +226,10 @@
   var pending = null;
   function load() {
     if (pending) { return pending; }
-    pending = Y.api("GET", "/api/v1/meetings/" + id + "/console").then(function (s) { state = s; render(); })
+    pending = Y.api("GET", "/api/v1/meetings/" + id + "/console").then(function (s) {
+      if (state) { s.attendance = Y.newerAttendance(s.attendance, state.attendance); }
+      state = s; render();
+    })
       .finally(function () { pending = null; });
     return pending;
   }

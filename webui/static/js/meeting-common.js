@@ -71,6 +71,20 @@
       " — " + (a.quorum_met ? L.quorum_met : L.quorum_not_met) + " · " + quorum;
   }
 
+  // Attendance snapshots come from several workers and reach the page by two roads (the push and
+  // the state fetch), in any order: each carries `at`, when it was read on the server's
+  // monotonic clock (nanoseconds, one clock for every worker, as a decimal string). A snapshot
+  // is shown only if it is not older than the one on the page, so a late old count never
+  // replaces a newer one. Compared as digit strings: JSON numbers lose nanoseconds past 2^53.
+  function fresher(next, shown) {
+    if (!shown || !shown.at || !next) { return true; }
+    if (!next.at) { return false; }
+    var a = String(next.at), b = String(shown.at);
+    return a.length !== b.length ? a.length > b.length : a >= b;
+  }
+  // The newer of two attendance snapshots (for a state fetch that may be older than a push).
+  function newerAttendance(fetched, shown) { return fresher(fetched, shown) ? fetched : shown; }
+
   // The countdown runs from the server's remaining seconds (poll.closes_in) on this page's own
   // monotonic clock (performance.now), never from Date: a tablet whose clock is an hour off
   // still shows the time the server will hold to. The same poll drawn again keeps its deadline.
@@ -92,5 +106,5 @@
     timers[key].id = setInterval(tick, 500);
   }
 
-  window.Yishi = { api: api, live: live, el: el, fmt: fmt, bars: bars, attendanceText: attendanceText, countdown: countdown, L: L, root: root };
+  window.Yishi = { api: api, live: live, el: el, fmt: fmt, bars: bars, attendanceText: attendanceText, fresher: fresher, newerAttendance: newerAttendance, countdown: countdown, L: L, root: root };
 })();

@@ -48,12 +48,17 @@
     $("result-rule").textContent = r.rule && L.rules[r.rule] ? (r.needed ? Y.fmt(U.needed, { rule: L.rules[r.rule], needed: r.needed }) : L.rules[r.rule]) : "";
     Y.bars($("result-bars"), r);
   }
-  function load() { return Y.api("GET", "/api/v1/meetings/" + id + "/screen").then(function (s) { state = s; render(); }); }
+  function load() {
+    return Y.api("GET", "/api/v1/meetings/" + id + "/screen").then(function (s) {
+      if (state) { s.attendance = Y.newerAttendance(s.attendance, state.attendance); }
+      state = s; render();
+    });
+  }
   function clock() { $("clock").textContent = new Date().toLocaleTimeString("zh-CN", { hour12: false, hour: "2-digit", minute: "2-digit" }); }
   setInterval(clock, 1000); clock();
   Y.live({
     connected: load,
-    attendance: function (a) { if (state) { state.attendance = a; render(); } },
+    attendance: function (a) { if (state && Y.fresher(a, state.attendance)) { state.attendance = a; render(); } },
     "poll.opened": load,
     "paper.changed": load,
     "poll.progress": showProgress,

@@ -176,7 +176,12 @@
     }
   }
 
-  function load() { return Y.api("GET", "/api/v1/meetings/" + id).then(function (s) { state = s; render(); }); }
+  function load() {
+    return Y.api("GET", "/api/v1/meetings/" + id).then(function (s) {
+      if (state) { s.attendance = Y.newerAttendance(s.attendance, state.attendance); }
+      state = s; render();
+    });
+  }
 
   document.querySelectorAll("#ballot > .choices .choice").forEach(function (b) {
     b.addEventListener("click", function () {
@@ -248,7 +253,7 @@
 
   Y.live({
     connected: load,
-    attendance: function (a) { if (state) { state.attendance = a; $("attendance").textContent = Y.attendanceText(a, state.meeting); } },
+    attendance: function (a) { if (state && Y.fresher(a, state.attendance)) { state.attendance = a; $("attendance").textContent = Y.attendanceText(a, state.meeting); } },
     "poll.opened": function () {
       choice = null; Sheet.reset();
       document.querySelectorAll("#ballot > .choices .choice").forEach(function (o) { o.classList.remove("selected"); o.setAttribute("aria-pressed", "false"); });
