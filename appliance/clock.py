@@ -1,5 +1,5 @@
 """The server's clocks: the wall clock for *when* (records, the audit log), the boot clock for
-*how long* (countdowns, lockouts).
+*how long* (countdowns, lockouts, sign-in sessions, pairing invitations and requests).
 
 The Pi has no RTC and the air gap no NTP, so its wall clock can be stepped by hours (the admin
 confirms the time, an RTC module is fitted, fake-hwclock restores the last saved time). A
@@ -50,9 +50,26 @@ def boot_id():
 
 
 def deadline(seconds, wall_now=None):
-    """A deadline `seconds` from now: {"wall": …, "boot_id": …, "boot": …}."""
-    w = wall() if wall_now is None else wall_now
-    return {"wall": w + seconds, "boot_id": boot_id(), "boot": boot() + seconds}
+    """A deadline `seconds` from now: {"wall": …, "boot_id": …, "boot": …}.
+
+    `wall_now` is when it is made (a caller that records an earlier moment, such as a test
+    making an invitation "301 s ago"): the boot clock is read at the same offset from now, as
+    `remaining` does, so the two clocks agree on the deadline."""
+    w = wall()
+    at = w if wall_now is None else wall_now
+    return {"wall": at + seconds, "boot_id": boot_id(), "boot": boot() + (at - w) + seconds}
+
+
+def stamp(wall_now=None):
+    """This moment on both clocks (a session's start, its last use): `deadline(0)`."""
+    return deadline(0, wall_now)
+
+
+def since(wall_then, then_boot_id=None, boot_then=None, wall_now=None):
+    """Seconds since a moment made by `stamp()`: on the boot clock within the same boot, else on
+    the wall clock (the moment was in an earlier boot, or it was recorded before the boot clock
+    was)."""
+    return -remaining(wall_then, then_boot_id, boot_then, wall_now)
 
 
 def remaining(wall_deadline, deadline_boot_id=None, boot_deadline=None, wall_now=None):

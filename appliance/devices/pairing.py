@@ -6,11 +6,16 @@
    code (e.g. `482 913`) and a secret kept in an HttpOnly cookie.
 3. The admin sees the same short code and approves (optionally for a person) or rejects.
 4. At its next poll the tablet collects a device credential; revoking the device ends it.
+
+An invitation's and a request's minutes run on the boot clock (appliance/clock.py): a wall clock
+stepped an hour forward while the QR code is on the screen does not expire it, nor does one
+stepped back keep it valid an hour longer. The wall-clock expiry stays beside it, for the record
+and for an invitation from before a reboot.
 """
 
 import secrets
-import time
 
+from appliance import clock
 from appliance.devices import secrets_ as sec
 from appliance.errors import Conflict, NotFound, UserError
 from appliance.i18n import lazy_gettext as _l
@@ -20,17 +25,25 @@ MAX_DEVICE_NAME = 40
 
 
 def create_invite(store, actor_id, base_url, ttl, now=None):
-    now = time.time() if now is None else now
+    now = clock.wall() if now is None else now
     tok = sec.token(32)
+    d = clock.deadline(ttl, now)
     with store.write() as db:
-        # Drop invitations that can no longer be used, so the table stays small.
+        # Drop invitations that can no longer be used, so the table stays small (a day's margin
+        # on the wall clock is plenty for housekeeping).
         db.execute("DELETE FROM pairing_invites WHERE expires_at < ?", (now - 86400,))
         db.execute(
-            "INSERT INTO pairing_invites (token_hash, created_by, created_at, expires_at) VALUES (?,?,?,?)",
-            (sec.token_hash(tok), actor_id, now, now + ttl),
+            "INSERT INTO pairing_invites (token_hash, created_by, created_at, expires_at, expires_boot_id, expires_boot) "
+            "VALUES (?,?,?,?,?,?)",
+            (sec.token_hash(tok), actor_id, now, d["wall"], d["boot_id"], d["boot"]),
         )
         audit.record(db, actor_id or "cli", "pairing.invite", {"expires_at": now + ttl}, now)
     return tok, f"{base_url.rstrip('/')}/pair#t={tok}", now + ttl
+
+
+def _expired(row, now):
+    """An invitation or request past its minutes (on the boot clock within its boot)."""
+    return clock.remaining(row["expires_at"], row["expires_boot_id"], row["expires_boot"], now) < 0
 
 
 def _short_code():
@@ -40,7 +53,7 @@ def _short_code():
 
 def start(store, tok, device_name, ttl, now=None):
     """The tablet presents the invitation token. Returns (request_id, secret, short_code)."""
-    now = time.time() if now is None else now
+    now = clock.wall() if now is None else now
     device_name = (device_name or "").strip()[:MAX_DEVICE_NAME] or str(_l("Tablet"))
     if not tok or not isinstance(tok, str) or len(tok) > 200:
         raise UserError("pairing_invalid", _l("This pairing link is not valid. Scan the QR code again."), status=400)
@@ -56,7 +69,7 @@ def start(store, tok, device_name, ttl, now=None):
                 _l("This pairing code has already been used. Ask the staff to show a new QR code."),
                 status=410,
             )
-        if inv["expires_at"] < now:
+        if _expired(inv, now):
             raise UserError(
                 "pairing_expired",
                 _l("This pairing code has expired. Ask the staff to show a new QR code."),
@@ -69,33 +82,33 @@ def start(store, tok, device_name, ttl, now=None):
             code = _short_code()
         request_id = secrets.token_hex(8)
         secret = sec.token(32)
+        d = clock.deadline(ttl, now)
         db.execute(
-            "INSERT INTO pairing_requests (id, secret_hash, short_code, device_name, created_at, expires_at) "
-            "VALUES (?,?,?,?,?,?)",
-            (request_id, sec.token_hash(secret), code, device_name, now, now + ttl),
+            "INSERT INTO pairing_requests (id, secret_hash, short_code, device_name, created_at, expires_at, expires_boot_id, "
+            "expires_boot) VALUES (?,?,?,?,?,?,?,?)",
+            (request_id, sec.token_hash(secret), code, device_name, now, d["wall"], d["boot_id"], d["boot"]),
         )
         audit.record(db, "web", "pairing.request", {"request": request_id, "device": device_name, "code": code}, now)
     return request_id, secret, code
 
 
 def pending(store, now=None):
-    now = time.time() if now is None else now
-    return store.all(
-        "SELECT id, short_code, device_name, created_at, expires_at FROM pairing_requests "
-        "WHERE status = 'pending' AND expires_at >= ? ORDER BY created_at",
-        (now,),
-    )
+    now = clock.wall() if now is None else now
+    rows = store.all(
+        "SELECT id, short_code, device_name, created_at, expires_at, expires_boot_id, expires_boot FROM pairing_requests "
+        "WHERE status = 'pending' ORDER BY created_at")
+    return [{k: r[k] for k in ("id", "short_code", "device_name", "created_at", "expires_at")} for r in rows if not _expired(r, now)]
 
 
 def decide(store, actor_id, request_id, approve, person_id=None, now=None):
-    now = time.time() if now is None else now
+    now = clock.wall() if now is None else now
     with store.write() as db:
         req = db.execute("SELECT * FROM pairing_requests WHERE id = ?", (request_id,)).fetchone()
         if req is None:
             raise NotFound("no_request", _l("No such pairing request."))
         if req["status"] != "pending":
             raise Conflict("already_decided", _l("This pairing request has already been decided."))
-        if req["expires_at"] < now:
+        if _expired(req, now):
             raise UserError("request_expired", _l("This pairing request has expired; pair the tablet again."), status=410)
         if person_id is not None and not db.execute("SELECT 1 FROM people WHERE id = ?", (person_id,)).fetchone():
             raise NotFound("no_person", _l("No such person."))
@@ -116,7 +129,7 @@ def poll(store, secret, now=None):
 
     Returns (status, short_code, device_token or None).
     """
-    now = time.time() if now is None else now
+    now = clock.wall() if now is None else now
     if not secret:
         raise UserError("pairing_unknown", _l("No pairing in progress on this device. Scan the QR code."), status=404)
     h = sec.token_hash(secret)
@@ -124,7 +137,7 @@ def poll(store, secret, now=None):
         req = db.execute("SELECT * FROM pairing_requests WHERE secret_hash = ?", (h,)).fetchone()
         if req is None:
             raise UserError("pairing_unknown", _l("No pairing in progress on this device. Scan the QR code."), status=404)
-        if req["status"] == "pending" and req["expires_at"] < now:
+        if req["status"] == "pending" and _expired(req, now):
             return "expired", req["short_code"], None
         if req["status"] != "approved":
             return req["status"], req["short_code"], None
@@ -148,7 +161,7 @@ def device_for_token(store, device_token, now=None, touch_after=60):
     row = store.one("SELECT * FROM devices WHERE token_hash = ?", (sec.token_hash(device_token),))
     if row is None or row["revoked_at"] is not None:
         return None
-    now = time.time() if now is None else now
+    now = clock.wall() if now is None else now
     # last_seen is for the admin's list; writing it at most once a minute keeps requests cheap.
     if row["last_seen_at"] is None or now - row["last_seen_at"] > touch_after:
         store.best_effort("UPDATE devices SET last_seen_at = ? WHERE id = ?", (now, row["id"]))  # a full disk must not fail the read
@@ -164,7 +177,7 @@ def devices(store):
 
 
 def revoke(store, actor_id, device_id, now=None):
-    now = time.time() if now is None else now
+    now = clock.wall() if now is None else now
     with store.write() as db:
         row = db.execute("SELECT * FROM devices WHERE id = ?", (device_id,)).fetchone()
         if row is None:

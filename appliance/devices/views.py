@@ -4,6 +4,7 @@ import time
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
+from appliance import clock
 from appliance.devices import pairing, people, qr, sessions, signin
 from appliance.errors import UserError
 from appliance.i18n import gettext as _
@@ -95,7 +96,7 @@ def admin_pair():
     return render_template(
         "devices/admin_pair.html",
         wifi_svg=qr.svg(wifi), pair_svg=qr.svg(url), url=url, expires=expires,
-        seconds=int(expires - time.time()), ssid=a.settings.wifi_ssid, wifi_passphrase=a.settings.wifi_passphrase,
+        seconds=int(expires - clock.wall()), ssid=a.settings.wifi_ssid, wifi_passphrase=a.settings.wifi_passphrase,
     )
 
 

@@ -160,12 +160,15 @@ def test_idle_and_absolute_timeouts(demo_app):
     tablet = pair_tablet(demo_app, admin)
     sign_in(demo_app, tablet, "张伟", "111103")
     with st.write() as db:
-        db.execute("UPDATE sessions SET last_seen_at = last_seen_at - ? WHERE method = 'pin'", (cfg.session_idle_seconds + 1,))
+        # Time passes on both clocks (the boot clock decides, appliance/clock.py).
+        db.execute("UPDATE sessions SET last_seen_at = last_seen_at - ?, last_seen_boot = last_seen_boot - ? WHERE method = 'pin'",
+                   (cfg.session_idle_seconds + 1,) * 2)
     assert tablet.get("/api/v1/me").status_code == 401
     assert st.scalar("SELECT end_reason FROM sessions WHERE method = 'pin'") == "idle_timeout"
     sign_in(demo_app, tablet, "张伟", "111103")
     with st.write() as db:
-        db.execute("UPDATE sessions SET created_at = created_at - ? WHERE method = 'pin' AND ended_at IS NULL", (cfg.session_absolute_seconds + 1,))
+        db.execute("UPDATE sessions SET created_at = created_at - ?, created_boot = created_boot - ? WHERE method = 'pin' "
+                   "AND ended_at IS NULL", (cfg.session_absolute_seconds + 1,) * 2)
     assert tablet.get("/api/v1/me").status_code == 401
 
 

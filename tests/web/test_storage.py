@@ -78,7 +78,7 @@ def test_a_full_disk_is_named_reads_go_on_and_the_same_ballot_counts_once_there_
         # Last seen more than a minute ago: the next request of each wants to write it.
         with st.write() as db:
             db.execute("UPDATE devices SET last_seen_at = last_seen_at - 120")
-            db.execute("UPDATE sessions SET last_seen_at = last_seen_at - 120")
+            db.execute("UPDATE sessions SET last_seen_at = last_seen_at - 120, last_seen_boot = last_seen_boot - 120")
         # A 24 MB disk is nearly full from the start: the admin is warned before anything fails.
         page = admin.get("/admin/devices").get_data(as_text=True)
         assert "storage-low" in page and "仅剩" in page and d in page
