@@ -1,6 +1,7 @@
 """A room on a real server (nginx in front): signed-in tablets as HTTP clients, a poll, ballots
 with retries; and the edge's own files (nginx.conf, its sockets)."""
 
+import contextlib
 import os
 import re
 import secrets
@@ -141,7 +142,13 @@ def raw_request(server, head, body=b"", source="127.0.0.1"):
 
 
 class Stream:
-    """An event stream read on a thread, as EventSource reads it (Accept: text/event-stream)."""
+    """An event stream read on a thread, as EventSource reads it (Accept: text/event-stream).
+
+    End it with `close()`, never by closing its client under the reading thread: that thread is
+    blocked in a read of the socket's file descriptor, the kernel gives the freed number to the
+    next socket the test opens, and the old thread then reads (and swallows) that socket's bytes,
+    the server's TLS handshake included, which the new connection reports as "wrong version
+    number". That was test_a_stream_that_comes_back_gets_what_it_missed failing 2 runs in 25."""
 
     def __init__(self, c, path, headers=None):
         import threading
@@ -149,12 +156,15 @@ class Stream:
         self.text, self.status, self.ready = "", None, threading.Event()
         self._c, self._path, self._headers = c, path, {"Accept": "text/event-stream", **(headers or {})}
         self._stop = False
-        threading.Thread(target=self._read, daemon=True).start()
+        self._sock = None
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
         assert self.ready.wait(15), "no answer to the stream request"
 
     def _read(self):
         try:
             with self._c.stream("GET", self._path, headers=self._headers, timeout=httpx.Timeout(30, read=None)) as r:
+                self._sock = r.extensions["network_stream"].get_extra_info("socket")
                 self.status = r.status_code
                 self.ready.set()
                 for chunk in r.iter_text():
@@ -163,8 +173,25 @@ class Stream:
                         return
         except httpx.HTTPError:
             pass
+        except (OSError, ValueError):  # the socket shut down by close()
+            if not self._stop:
+                raise
         finally:
             self.ready.set()
+
+    def close(self):
+        """Go away as a tablet does, and only then free the socket: shut the connection down
+        (the reading thread wakes to its end, on its own file descriptor still), wait for the
+        thread, then close the client."""
+        import socket
+
+        self._stop = True
+        if self._sock is not None:
+            with contextlib.suppress(OSError):
+                socket.socket.shutdown(self._sock, socket.SHUT_RDWR)  # the TCP socket under TLS
+        self._thread.join(30)
+        assert not self._thread.is_alive(), "the stream's reading thread did not end"
+        self._c.close()
 
     def events(self):
         out = []
