@@ -33,6 +33,7 @@ several times that on a Pi's SD card, too long to keep a room waiting at the unl
 import contextlib
 import errno
 import fcntl
+import json
 import logging
 import os
 import threading
@@ -86,34 +87,152 @@ def problem_of(exc):
     return None
 
 
+HEALTH_SUFFIX = "-health"
+HEALTH_BYTES = 4096
+
+
 class Health:
-    """What the disk under the store has told this process since the unlock.
+    """What the disk under the store has told any worker since the unlock.
 
     `full_at`: when a write last failed for want of space; cleared by the next COMMIT that
     succeeds, so it goes away by itself once space is freed. `damage`: the first sign of a
     damaged file (the check at unlock, or a read that met a bad page); it stays until the store
-    is restored and reopened. `check`: None before the check at unlock, "running", "ok" or DAMAGED.
+    is unlocked again (and checked again). `check`: None before the check at unlock, "running",
+    "ok" or DAMAGED.
+
+    Several gunicorn workers share one store, and a full disk or a bad page met by one of them
+    used to be known to that worker only: the admin page showed it or not depending on which
+    worker answered. So the record lives in `yishi.db-health` beside the store, a file of
+    HEALTH_BYTES made at open and only ever overwritten in place (pwrite under an flock): an
+    overwrite needs no new block, so the record can still be written when the disk is full,
+    which is when it matters most. It holds no data of the committee (times, an SQLite error
+    text, the check's state). Where the file cannot be made (a read-only folder), the record
+    stays in this process, as before.
     """
 
-    def __init__(self, path):
+    _FIELDS = ("full_at", "damage", "damaged_at", "check", "check_seconds")
+
+    def __init__(self, path, shared=True):
         self.path = path
-        self.full_at = None
-        self.damage = None
-        self.damaged_at = None
-        self.check = None
-        self.check_seconds = None
+        self._mine = dict.fromkeys(self._FIELDS)
+        self._fd = None
+        if shared:
+            self._fd = self._open_shared(path + HEALTH_SUFFIX)
+
+    @staticmethod
+    def _open_shared(name):
+        try:
+            fd = os.open(name, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        except OSError as e:
+            log.warning("%s: cannot keep the store's health there (%s); it stays per process", name, e)
+            return None
+        try:
+            if os.fstat(fd).st_size < HEALTH_BYTES:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                try:
+                    if os.fstat(fd).st_size < HEALTH_BYTES:  # another worker may have made it meanwhile
+                        os.pwrite(fd, b"\0" * HEALTH_BYTES, 0)
+                finally:
+                    fcntl.flock(fd, fcntl.LOCK_UN)
+        except OSError as e:  # a disk already full at the open: per process, as before
+            log.warning("%s: cannot keep the store's health there (%s); it stays per process", name, e)
+            os.close(fd)
+            return None
+        return fd
+
+    def _read_locked(self, fd):
+        raw = os.pread(fd, HEALTH_BYTES, 0).rstrip(b"\0 ")
+        try:
+            got = json.loads(raw) if raw else {}
+        except ValueError:  # never written whole (a power cut mid-write): nothing known
+            got = {}
+        return {k: got.get(k) for k in self._FIELDS} if isinstance(got, dict) else dict.fromkeys(self._FIELDS)
+
+    def state(self):
+        """The record as every worker sees it now."""
+        fd = self._fd
+        if fd is None:
+            return dict(self._mine)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH)
+            try:
+                return self._read_locked(fd)
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        except OSError:  # closed meanwhile (sealed)
+            return dict(self._mine)
+
+    def _change(self, change):
+        """Apply `change(state) -> dict of new values or None` to the shared record, atomically
+        with respect to the other workers."""
+        fd = self._fd
+        if fd is None:
+            new = change(dict(self._mine))
+            if new:
+                self._mine.update(new)
+            return
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                current = self._read_locked(fd)
+                new = change(current)
+                if new:
+                    current.update(new)
+                    body = json.dumps(current).encode("utf-8")[:HEALTH_BYTES]
+                    os.pwrite(fd, body.ljust(HEALTH_BYTES, b"\0"), 0)
+                    self._mine.update(current)
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        except OSError as e:
+            log.error("%s%s: cannot record the store's health (%s)", self.path, HEALTH_SUFFIX, e)
+            new = change(dict(self._mine))
+            if new:
+                self._mine.update(new)
+
+    def _field(name):  # noqa: N805 (a property factory used in the class body)
+        def get(self):
+            return self.state()[name]
+
+        def put(self, value):
+            self._change(lambda _: {name: value})
+
+        return property(get, put)
+
+    full_at = _field("full_at")
+    damage = _field("damage")
+    damaged_at = _field("damaged_at")
+    check = _field("check")
+    check_seconds = _field("check_seconds")
+    del _field
 
     def saw(self, kind, detail):
-        if kind == FULL:
-            if self.full_at is None:
-                log.error("%s: the disk is full; writes fail until space is freed (%s)", self.path, detail)
-            self.full_at = time.time()
-        elif kind == DAMAGED and self.damage is None:
-            log.error("%s: the store is damaged (%s); restore it from the last backup", self.path, detail)
-            self.damage, self.damaged_at = str(detail), time.time()
+        def change(h):
+            if kind == FULL:
+                if h["full_at"] is None:
+                    log.error("%s: the disk is full; writes fail until space is freed (%s)", self.path, detail)
+                return {"full_at": time.time()}
+            if kind == DAMAGED and h["damage"] is None:
+                log.error("%s: the store is damaged (%s); restore it from the last backup", self.path, detail)
+                return {"damage": str(detail)[:1000], "damaged_at": time.time()}
+            return None
+
+        self._change(change)
 
     def wrote(self):
-        self.full_at = None
+        """A COMMIT returned: the disk has room again. One shared read when nothing was full."""
+        if self.state()["full_at"] is not None:
+            self._change(lambda h: {"full_at": None} if h["full_at"] is not None else None)
+
+    def reset(self):
+        """The store was unlocked afresh (an admin's unlock, after a restore perhaps): what the
+        last unlock's workers saw no longer holds, and the check at unlock starts again."""
+        self._change(lambda h: dict.fromkeys(self._FIELDS))
+
+    def close(self):
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(fd)
 
     def free_bytes(self):
         try:
@@ -331,6 +450,7 @@ class Store:
                 with contextlib.suppress(OSError):
                     os.close(self._writer_fd)
                 self._writer_fd = None
+            self.health.close()
         self._local = threading.local()
 
 

@@ -197,6 +197,10 @@ class Appliance:
             with self._lock:
                 self._close_store()
                 self.store, self._serial = store, self.custody.put(key)
+        # An unlock by a person (not a worker reopening after a crash) starts the store's health
+        # afresh for every worker: a restored file is checked again, a full disk shows again
+        # at its next failed write.
+        store.health.reset()
         store.start_check()
         for cb in self._on_unlock:
             cb(store)
