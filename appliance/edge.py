@@ -149,6 +149,7 @@ def _write_static(layout):
 def render(layout):
     """The nginx configuration, as text."""
     from appliance.serve import TRUST_PAGE
+    from appliance.web import fingerprints
 
     p = tls.paths(layout.data_dir)
     pages = _write_static(layout)
@@ -171,6 +172,8 @@ def render(layout):
         f"        location = {path} {{ default_type {ctype}; add_header Cache-Control no-store always; return {status}{' ' + _q(body) if body else ''}; }}"
         for path, (status, body, ctype) in CAPTIVE_PROBES.items())
     refusals = "\n".join(f"        error_page {s} /_edge/{s};" for s in REFUSALS)
+    static_dir = layout.static_dir.rstrip("/")
+    fingerprinted = "\n".join(f"        {_q('/static/' + name)} 1;" for name in sorted(fingerprints.manifest(static_dir)))
     plain = ""
     if layout.http_port:
         plain = f"""
@@ -197,6 +200,7 @@ worker_shutdown_timeout 5s;
 events {{ worker_connections 8192; }}
 
 http {{
+    map_hash_bucket_size 128;  # before any map: the fingerprinted static names are long keys
     include {MIME_TYPES};
     types {{ text/javascript mjs; }}  # pdf.js is modules; Debian's list predates .mjs
     charset utf-8;
@@ -228,6 +232,10 @@ http {{
     map $edge_exempt $edge_client {{ 1 ""; default $binary_remote_addr; }}
     map $cookie_yishi_session $edge_session {{ default $cookie_yishi_session; "" $cookie_yishi_device; }}
     map $cookie_lang $edge_lang {{ default zh_CN; en en; }}
+    map $uri $edge_fingerprinted {{
+        default 0;
+{fingerprinted}
+    }}
     map $request_uri $edge_api {{ default html; ~^/api/ json; }}
     limit_conn_zone $edge_client zone=per_client:2m;
     limit_conn_zone $edge_session zone=per_session:2m;
@@ -287,12 +295,17 @@ http {{
         }}
 
         location /static/ {{
-            alias {layout.static_dir.rstrip("/")}/;
+            alias {static_dir}/;
             expires 1h;
             add_header Cache-Control public;
             add_header X-Content-Type-Options nosniff always;
             add_header Strict-Transport-Security "max-age=31536000" always;
-            location ~ "\\.[0-9a-f]{{8,}}\\.(css|js|svg|png|woff2?|mjs)$" {{
+            # A fingerprinted name (appliance/web/fingerprints.py) is kept a year without
+            # revalidation; only the names of the files as they are now (the map above), so
+            # content under a name that does not match it is never cached that long.
+            location ~ "^/static/(?<edge_static_base>.+)\\.[0-9a-f]{{{fingerprints.HASH_LEN}}}(?<edge_static_ext>\\.[A-Za-z0-9]+)$" {{
+                if ($edge_fingerprinted = 0) {{ return 404; }}
+                alias {static_dir}/$edge_static_base$edge_static_ext;
                 expires max;
                 add_header Cache-Control "public, immutable";
                 add_header X-Content-Type-Options nosniff always;

@@ -16,7 +16,7 @@ from appliance import __version__, i18n
 from appliance.config import Config
 from appliance.errors import UserError
 from appliance.store import custody
-from appliance.web import apispec, auth, params
+from appliance.web import apispec, auth, fingerprints, params
 from appliance.web.state import Appliance, try_unlock_at_start
 
 CSP = (
@@ -39,6 +39,7 @@ def build_app(config):
         static_url_path="/static",
     )
     app.request_class = params.YishiRequest
+    fingerprints.install(app)
     app.url_map.converters["int"] = params.BoundedIntConverter
     app.config.update(
         # Only signs flash messages (sessions are server-side); one for all workers (custody.py).
