@@ -218,10 +218,23 @@ class Health:
 
         self._change(change)
 
+    _NOT_FULL = b'{"full_at": null'
+
     def wrote(self):
-        """A COMMIT returned: the disk has room again. One shared read when nothing was full."""
-        if self.state()["full_at"] is not None:
-            self._change(lambda h: {"full_at": None} if h["full_at"] is not None else None)
+        """A COMMIT returned: the disk has room again. On every COMMIT, so the common case (not
+        full) is one 16-byte pread without lock or JSON: the record is written with `full_at`
+        first (a flock and a JSON parse per COMMIT took 0.68 of the commit rate on tmpfs here)."""
+        fd = self._fd
+        if fd is not None:
+            try:
+                head = os.pread(fd, len(self._NOT_FULL), 0)
+            except OSError:
+                head = b""
+            if head == self._NOT_FULL or head[:1] == b"\0":
+                return
+        elif self._mine["full_at"] is None:
+            return
+        self._change(lambda h: {"full_at": None} if h["full_at"] is not None else None)
 
     def reset(self):
         """The store was unlocked afresh (an admin's unlock, after a restore perhaps): what the
