@@ -2,6 +2,7 @@
 应到/实到/请假 follow; and every refusal, each leaving the store as it was."""
 
 import datetime
+import re
 import time
 
 import pytest
@@ -230,7 +231,7 @@ def test_the_console_lists_the_requests_that_cover_its_meeting(room):
     assert error(sec.get("/api/v1/leave/review?meeting=999999"), 404)["code"] == "no_meeting"
     assert error(sec.get("/api/v1/leave/review?status=maybe"), 400)["field"] == "status"
     page = sec.get(f"/meetings/{mid}/console").get_data(as_text=True)
-    assert 'id="leave-panel"' in page and "leave-console.js" in page
+    assert 'id="leave-panel"' in page and re.search(r"/static/js/leave-console\.[0-9a-f]{12}\.js", page)  # fingerprinted
     # Pages: the review page is the approvers' only.
     assert tablets["张伟"].get("/leave/review").status_code == 403
     assert "出差" in sec.get("/leave/review").get_data(as_text=True)
