@@ -5,6 +5,7 @@ import datetime
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
 
+from appliance.documents.views import READER_BALLOT
 from appliance.errors import UserError
 from appliance.i18n import lazy_gettext as _l
 from appliance.meetings import agenda_ui, core, floor, polls, scrutiny_views, sheet_views, ux_ui
@@ -67,6 +68,15 @@ def labels():
         "counts": {"membership": _("Expected"), "present": _("Present"), "excused": _("Excused"), "absent": _("Absent"),
                    "attendees": _("Attending, non-voting")},
     }
+
+
+def _reader_ballot(store, person, meeting_id):
+    """A voting member reading a material of this meeting gets the ballot sheet over the reader."""
+    me = core.participant(store, meeting_id, person.id)
+    return labels() if me is not None and me["capacity"] == "member" else None
+
+
+READER_BALLOT.append(_reader_ballot)
 
 
 @bp.get("/meetings")
