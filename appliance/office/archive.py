@@ -159,6 +159,55 @@ def sweep_meetings(store, now=None):
     return len(rows)
 
 
+def _folded(text):
+    """`text` as the index compares it (NFKC, lower case) with, for each of its characters, the
+    position in `text` it came from; ＡＢＣ and ABC, 、and 、 fold alike but are shown as stored."""
+    whole = unicodedata.normalize("NFKC", text).lower()
+    if len(whole) == len(text):  # nearly always: full-width forms fold one to one
+        return whole, range(len(text))
+    out, where = [], []
+    for i, ch in enumerate(text):
+        folded = unicodedata.normalize("NFKC", ch).lower()
+        out.append(folded)
+        where.extend([i] * len(folded))
+    return "".join(out), where
+
+
+def find_term(text, term, start=0):
+    """(start, end) in `text` as stored of the first place the search term matches as the index
+    matches it (folded, and across the spaces PDF extraction leaves between characters), or None."""
+    if not term or not text:
+        return None
+    folded, where = _folded(text)
+    start = next((k for k, i in enumerate(where) if i >= start), len(folded)) if start else 0
+    m = re.compile(r"\s*".join(map(re.escape, term))).search(folded, start)
+    if m is None:
+        return None
+    end = where[m.end() - 1] + 1
+    return where[m.start()], end
+
+
+def excerpt(text, term, before=40, width=120):
+    """About `width` characters of `text` around the first match of `term` (its start if none),
+    cut from the text as stored: full-width punctuation and letters stay as the document has them."""
+    text = text or ""
+    hit = find_term(text, term)
+    start = max(0, hit[0] - before) if hit else 0
+    return _SPACES.sub(" ", text[start:start + width]).strip()
+
+
+def term_spans(text, terms):
+    """Non-overlapping (start, end) of every match of any of `terms` in `text`, longest first."""
+    spans = []
+    for t in sorted(set(terms), key=len, reverse=True):
+        pos = 0
+        while (hit := find_term(text, t, pos)) is not None:
+            if not any(a < hit[1] and hit[0] < b for a, b in spans):
+                spans.append(hit)
+            pos = hit[1]
+    return sorted(spans)
+
+
 def parse_query(q):
     """Search terms from what was typed: symbols are separators, letters are kept."""
     # Unlike document text, a space someone typed between two words separates them.
@@ -247,15 +296,19 @@ def search(store, person, q="", year=None, kind=None, category=None, limit=PAGE,
     rows = store.all(
         "SELECT e.id, e.kind, e.source_id, e.document_id, e.title, e.number, e.category, e.year, e.archived_at, "
         "e.retention_years, d.classified, "
-        "(SELECT CASE WHEN ? <> '' THEN substr(f.body, max(1, instr(f.body, ?) - 40), 120) ELSE substr(f.body, 1, 120) END "
-        " FROM archive_fts f WHERE f.rowid = e.id) AS excerpt "
+        "(SELECT v.text FROM document_versions v WHERE v.id = d.current_version) AS doc_text "
         f"FROM archive_entries e JOIN documents d ON d.id = e.document_id WHERE e.id IN ({page_ids}) "
         "ORDER BY (? <> '' AND instr(lower(e.title), ?) > 0) DESC, e.archived_at DESC, e.id DESC",
-        (first, first, *params, first, first, int(limit), int(offset), first, first),
+        (*params, first, first, int(limit), int(offset), first, first),
     )
     results = [dict(r) for r in rows]
     for r in results:
-        if first and r["kind"] == "circulation" and first not in (r["excerpt"] or ""):
+        # The excerpt is cut from the text as stored (its full-width ，。：kept), not from the
+        # index's normalised copy; only where to cut is found by the index's rules (find_term).
+        source = _SOURCE_TEXT.get(r["kind"])
+        body = " ".join(filter(None, source(store, r["source_id"]))) if source else ""
+        r["excerpt"] = excerpt(" ".join(filter(None, [body, r.pop("doc_text") or ""])), first)
+        if first and r["kind"] == "circulation" and find_term(r["excerpt"], first) is None:
             r["excerpt"] = _remark_excerpt(store, person, r["source_id"], first) or r["excerpt"]
     return {"results": results, "total": total, "terms": terms, "notice": notice}
 

@@ -376,13 +376,14 @@ def archive_page():
 
 
 def highlight(text, terms):
-    """The excerpt with the search terms marked (escaped first: the text is the document's)."""
-    out = str(escape(text or ""))
-    for t in sorted(set(terms), key=len, reverse=True):
-        et = str(escape(t))
-        if et:
-            out = out.replace(et, f"<mark>{et}</mark>")
-    return Markup(out)
+    """The excerpt with the search terms marked where the search matched them (ＡＢＣ for abc,
+    预 算 for 预算), the text itself left as stored and escaped (it is the document's)."""
+    text, out, at = text or "", [], 0
+    for a, b in archive.term_spans(text, terms):
+        out += [str(escape(text[at:a])), "<mark>", str(escape(text[a:b])), "</mark>"]
+        at = b
+    out.append(str(escape(text[at:])))
+    return Markup("".join(out))
 
 
 @bp.get("/archive/<int:entry_id>")
