@@ -8,6 +8,7 @@ from flask import Blueprint, g, redirect, render_template, request, url_for
 from appliance.documents.views import READER_BALLOT
 from appliance.errors import UserError
 from appliance.i18n import lazy_gettext as _l
+from appliance.i18n import select_locale
 from appliance.meetings import agenda_ui, core, floor, polls, scrutiny_views, sheet_views, ux_ui
 from appliance.web import auth
 from appliance.web.auth import page_login_required
@@ -35,6 +36,7 @@ def labels():
     from appliance.i18n import gettext as _
 
     return {
+        "locale": select_locale(),  # which of a result's `words` to show (appliance/meetings/result_words.py)
         "choices": {k: str(v) for k, v in polls.CHOICE_LABELS.items()},
         "modes": {k: str(v) for k, v in polls.MODE_LABELS.items()},
         "rules": {k: str(v) for k, v in polls.RULE_LABELS.items()},

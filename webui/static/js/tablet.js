@@ -164,7 +164,7 @@
     $("result").dataset.poll = String(r.poll);
     $("result-title").textContent = r.title + (r.method === "show_of_hands" ? Y.fmt(L.ux.aside, { x: L.show_of_hands }) :
       r.method === "hand_count" ? Y.fmt(L.ux.aside, { x: L.paper.hand_count }) : "");
-    $("result-line").textContent = r.line;
+    $("result-line").textContent = Y.line(r);
     $("result-line").className = "result-line " + (r.passed ? "passed" : "failed");
     Y.bars($("result-bars"), r);
     var saved = JSON.parse(localStorage.getItem("yishi-ballot-" + r.poll) || "null");
