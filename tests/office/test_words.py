@@ -53,3 +53,19 @@ def test_outgoing_kinds_and_archive_categories_in_both_languages(demo_app):
     assert ">standing<" not in en and " · standing " not in en
     zh = _page(office, "/office/archive?category=standing", "zh_CN")
     assert "常委会会议" in zh and ">standing<" not in zh
+
+
+def test_a_label_and_its_value_take_the_colon_of_the_language(demo_app):
+    """反馈情况：1 / 2 in Chinese, "Responses: 1 / 2" in English (issue 14: 反馈情况: with a
+    half-width colon in Chinese text)."""
+    import time
+
+    office = staff(demo_app)
+    deadline = time.strftime("%Y-%m-%d", time.localtime(time.time() + 86400))
+    r = office.post("/api/v1/office/consultations", json={"title": "征求意见稿", "deadline": deadline, "text": "第一条",
+                                                          "recipients": [pid(demo_app, "王建国")]})
+    assert r.status_code == 201, r.get_json()
+    path = f"/office/consultations/{r.get_json()['consultation']['id']}"
+    zh = _page(office, path, "zh_CN")
+    assert "反馈情况：0 / 1" in zh and "反馈情况:" not in zh
+    assert "Responses: 0 / 1" in _page(office, path, "en")
