@@ -33,6 +33,10 @@ TOPIC_PROVIDERS.append(_document_topics)
 # fn(store, person, document_id) -> a meeting id or None: the meeting whose live events the reader
 # follows (appliance/meetings/presenter.py: 同屏 on this document), first answer wins.
 READER_MEETING = []
+# fn(store, person, meeting_id) -> the ballot's words (a dict) or None: a vote of that meeting
+# opens its ballot sheet over the reader as over the meeting page (appliance/meetings/views.py
+# answers for a voting member; the reader knows nothing of polls).
+READER_BALLOT = []
 
 CONTENT_CSP = "sandbox; default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
@@ -127,9 +131,12 @@ def view(document_id):
     doc, row = library.open_for(auth.store(), g.person, document_id)
     watermark = f"{g.person.name} {time.strftime('%Y-%m-%d %H:%M')}"
     meeting_id = next((m for m in (f(auth.store(), g.person, document_id) for f in READER_MEETING) if m), None)
+    screen = bool(meeting_id) and request.args.get("screen") == "1"
+    ballot = None if screen or not meeting_id else next(
+        (b for b in (f(auth.store(), g.person, meeting_id) for f in READER_BALLOT) if b), None)
     return render_template("documents/view.html", doc=doc, version=row, watermark=watermark,
                            versions=library.versions(auth.store(), document_id), meeting_id=meeting_id,
-                           screen=bool(meeting_id) and request.args.get("screen") == "1",
+                           screen=screen, ballot_labels=ballot,
                            annotate_js=_has_static("js/annotate.js"))
 
 

@@ -6,7 +6,7 @@ from flask import g, jsonify
 
 from appliance.errors import NotFound
 from appliance.i18n import lazy_gettext as _l
-from appliance.meetings import confidential, core, materials, minutes, named, notify, ordering, polls
+from appliance.meetings import confidential, core, materials, named, notify, ordering, polls, result_words
 from appliance.meetings.api import CONSOLE, STAFF, _follow, bp, meeting_state
 from appliance.web import auth
 from appliance.web.apispec import api_route, json_body
@@ -112,6 +112,6 @@ def named_list(poll_id):
     st = auth.store()
     p, voters = named.named_list(st, poll_id)
     r = polls.result(st, poll_id)
-    return jsonify({"poll": poll_id, "title": p["title"], "line": minutes.result_line(r) if r else "",
+    return jsonify({"poll": poll_id, "title": p["title"], **(result_words.payload(r) if r else {"line": ""}),
                     "people": [{"id": v["id"], "name": v["name"], "seat": v["seat"], "choice": v["choice"]} for v in voters]})
 

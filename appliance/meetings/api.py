@@ -7,7 +7,7 @@ from flask import Blueprint, g, jsonify, request
 from appliance import clock
 from appliance.errors import Forbidden, UserError
 from appliance.i18n import lazy_gettext as _l
-from appliance.meetings import confidential, core, floor, materials, minutes, notify, polls, scrutiny, sheets  # noqa: F401 (notify registers topics)
+from appliance.meetings import confidential, core, floor, materials, minutes, notify, polls, result_words, scrutiny, sheets  # noqa: F401 (notify registers topics)
 from appliance.web import auth
 from appliance.web.apispec import ID_SCHEMA, api_route, field, json_body
 from appliance.web.params import to_id
@@ -48,7 +48,7 @@ def _poll_json(p, person=None):
     out["paper"] = p["status"] == "open" and scrutiny.paper(st, p["id"]) is not None  # counted by hand (scrutiny.py)
     r = polls.result(st, p["id"])
     if r is not None:
-        out["result"] = {**r.to_json(), "line": minutes.result_line(r)}
+        out["result"] = {**r.to_json(), **result_words.payload(r)}
         out["method"] = r.method
     return out
 
@@ -304,7 +304,7 @@ def close_poll(poll_id):
     p = polls.get(st, poll_id)
     r = polls.close(st, g.person.id, poll_id)
     notify.poll_closed(st, r, p["meeting_id"])
-    return jsonify({**r.to_json(), "line": minutes.result_line(r)})
+    return jsonify({**r.to_json(), **result_words.payload(r)})
 
 
 @api_route(bp, "/polls/<int:poll_id>/show-of-hands", "POST", "Enter a show-of-hands result (equipment failure), with a reason",
@@ -318,7 +318,7 @@ def show_of_hands(poll_id):
     r = polls.show_of_hands(st, g.person.id, poll_id, data.get("yes"), data.get("no"), data.get("abstain"),
                             field(data, "reason", max_len=200))
     notify.poll_closed(st, r, p["meeting_id"])
-    return jsonify({**r.to_json(), "line": minutes.result_line(r)})
+    return jsonify({**r.to_json(), **result_words.payload(r)})
 
 
 @api_route(bp, "/polls/<int:poll_id>/not-voted", "GET", "Members present who have not voted yet (names only, never choices)", roles=STAFF)

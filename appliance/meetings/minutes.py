@@ -9,7 +9,7 @@ import io
 import os
 import time
 
-from appliance.meetings import core, ordering, polls, sheets
+from appliance.meetings import core, ordering, polls, result_words, sheets
 from appliance.store import audit
 
 FONT_PATHS = (
@@ -42,7 +42,7 @@ def result_line(r):
     """赞成 X，反对 Y，弃权 Z，未表决 W — 需 K 票 — 通过 / 未通过 (a sheet poll: its lines, one per row)"""
     if getattr(r, "kind", "motion") != "motion":
         return "\n".join(r.lines)
-    return f"赞成 {r.yes}，反对 {r.no}，弃权 {r.abstain}，未表决 {r.not_voted} — 需 {r.needed} 票 — {'通过' if r.passed else '未通过'}"
+    return result_words.motion_line(r, "zh_CN")  # the minutes are in Chinese whoever reads them
 
 
 def lines(store, meeting_id):

@@ -7,7 +7,7 @@ never carries; `item_topic` chooses)."""
 from flask import current_app
 
 from appliance import clock
-from appliance.meetings import confidential, core, minutes, polls
+from appliance.meetings import confidential, core, polls, result_words
 from appliance.meetings.attendance_push import pusher
 from appliance.web import auth
 from appliance.web.events import broadcaster
@@ -88,7 +88,7 @@ def poll_progress(store, poll_id, meeting_id):
 
 
 def poll_closed(store, result, meeting_id):
-    data = {**result.to_json(), "line": minutes.result_line(result)}
+    data = {**result.to_json(), **result_words.payload(result)}
     item_id = store.scalar("SELECT item_id FROM polls WHERE id = ?", (result.poll,))
     _pub(item_topic(store, item_id, meeting_id), "poll.closed", data)
 

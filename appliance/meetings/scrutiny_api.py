@@ -7,7 +7,7 @@ from flask import Blueprint, Response, g, jsonify
 from appliance.errors import Forbidden
 from appliance.i18n import gettext as _
 from appliance.i18n import lazy_gettext as _l
-from appliance.meetings import confidential, core, minutes, notify, polls, scrutiny, scrutiny_pdf
+from appliance.meetings import confidential, core, notify, polls, result_words, scrutiny, scrutiny_pdf
 from appliance.rules.lockout import LockoutPolicy
 from appliance.web import auth
 from appliance.web.apispec import ID_SCHEMA, api_route, json_body
@@ -36,7 +36,7 @@ def _state(poll_id):
     st = auth.store()
     out = scrutiny.state(st, poll_id, g.person)
     r = polls.result(st, poll_id)
-    out["result"] = {**r.to_json(), "line": minutes.result_line(r)} if r else None
+    out["result"] = {**r.to_json(), **result_words.payload(r)} if r else None
     labels = {c["name"]: c["label"] for c in out["counters"]}
     out["mismatch_labels"] = [labels.get(n, n) for n in out["mismatch"]]
     return out
@@ -157,7 +157,7 @@ def enter_tally(poll_id):
                             counts="、".join(labels[n] for n in out.differ))
     else:
         body["message"] = _("The two entries agree. The count is accepted and the vote is closed.")
-        body["result"] = {**out.result.to_json(), "line": minutes.result_line(out.result)}
+        body["result"] = {**out.result.to_json(), **result_words.payload(out.result)}
         notify.poll_closed(st, out.result, p["meeting_id"])
     _changed(poll_id, p["meeting_id"])
     return jsonify(body)

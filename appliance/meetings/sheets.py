@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 from appliance import clock
 from appliance.errors import Conflict, UserError
 from appliance.i18n import lazy_gettext as _l
+from appliance.meetings import result_words
 from appliance.rules import assessment as assess_rules
 from appliance.rules import elections, law
 from appliance.rules.ballots import CHOICES, BallotRefused, Voter, check_ballot, check_voter
@@ -456,6 +457,7 @@ class SheetResult:
     outcome: dict = field(default_factory=dict)
     lines: tuple = ()
     fallback_reason: str | None = None
+    words: dict = field(default_factory=dict)  # {locale: [line, ...]}: the lines for pages (result_words)
 
     @property
     def passed(self):
@@ -467,7 +469,9 @@ class SheetResult:
         return self.outcome.get("reason") == elections.SEATS_FILLED
 
     def to_json(self):
-        return {**asdict(self), "lines": list(self.lines), "passed": self.passed}
+        out = {**asdict(self), "lines": list(self.lines), "passed": self.passed}
+        out.pop("words")  # pages get them as `line`/`words` from result_words.payload
+        return out
 
 
 def result(store, poll_id):
@@ -477,41 +481,14 @@ def result(store, poll_id):
     o = json.loads(p["outcome"])
     method = "hand_count" if p["counted_by"] == "hand" else "electronic"
     return SheetResult(p["id"], p["title"], p["kind"], p["mode"], method, p["membership"], p["round"], o,
-                       tuple(result_lines(p, o)), p["fallback_reason"])
+                       tuple(result_lines(p, o)), p["fallback_reason"],
+                       {loc: result_words.sheet_lines(p, o, loc) for loc in result_words.LOCALES})
 
 
 def result_lines(p, o):
-    """The result in words, one line each (zh, as the minutes print them)."""
-    kind = p["kind"]
-    if kind == "assessment":
-        sh = o["shares"]
-        counted = "与".join(ASSESSMENT_LABELS[c] for c in o.get("counted_choices", ["satisfied", "basically"]))
-        return [f"满意 {o['satisfied']}（{sh['satisfied']}），基本满意 {o['basically']}（{sh['basically']}），"
-                f"不满意 {o['unsatisfied']}（{sh['unsatisfied']}），无效 {o['void']}（{sh['void']}），"
-                f"未表决 {o['not_voted']}（{sh['not_voted']}），缺席 {o['absent']}（{sh['absent']}）；占全体组成人员 {o['n']} 人",
-                f"{counted}合计 {o['counted']} — 需 {o['needed']} 票 — 测评结果：{'满意' if o['outcome'] == 'satisfied' else '不满意'}"]
-    if kind == "appointment":
-        out = []
-        for n in o["nominees"]:
-            post = f"{n['post']}" if n["post"] else ""
-            what = f"任命 {n['name']} 为{post}" if n["action"] == "appoint" else f"免去 {n['name']} 的{post}职务"
-            out.append(f"{what}：赞成 {n['yes']}，反对 {n['no']}，弃权 {n['abstain']}，未表决 {n['not_voted']} — 需 {n['needed']} 票 — "
-                       f"{'通过' if n['passed'] else '未通过'}")
-        return out
-    kind_text = "差额" if sum(1 for t in o["tallies"] if not t["written_in"]) > o["seats"] else "等额"
-    round_text = {"first": "", "runoff": "，得票相等者再次投票", "further": "，另行选举"}.get(p["round_kind"] or "first", "")
-    votes = "，".join(f"{t['name']}{'（另选）' if t['written_in'] else ''} {t['yes']} 票" for t in o["tallies"]) or "无"
-    out = [f"{'补选' if p['by_election'] else '选举'}（{kind_text}，应选 {o['seats']} 名，第 {p['round']} 轮{round_text}）："
-           f"投票 {o['cast']} 张，有效 {o['valid']} 张，作废 {o['void']} 张",
-           f"得票：{votes} — 需 {o['needed']} 票（{BASE_TEXT.get(o['base_kind'], '')} {o['base']} 人的过半数）",
-           f"当选：{'、'.join(e['name'] for e in o['elected']) or '无'}"]
-    if o["reason"] == elections.MORE_BALLOTS_THAN_VOTERS:
-        out.append("投票数多于投票人数，本轮选举无效")
-    if o["runoff"]:
-        out.append(f"{'、'.join(e['name'] for e in o['runoff']['people'])} 得票相等，须就 {o['runoff']['seats']} 个名额再次投票")
-    if o["further_round"]:
-        out.append(f"尚缺 {o['further_round']} 名，须另行选举")
-    return out
+    """The result in words, one line each, in Chinese as the minutes print them (the words are
+    the catalogue's: appliance/meetings/result_words.py)."""
+    return result_words.sheet_lines(p, o, "zh_CN")
 
 
 # -- rounds ---------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ def labels():
         "tracker_is": _("Your tracker code: %(code)s"),
         "expired": _("Time is up: voting has ended. This ballot can no longer be submitted."),
         "back": _("Back to the meeting"),
+        "back_to_document": _("Back to the document"),
         "sign_in_first": _("A vote is open: please sign in first"),
         "ask_staff": _("Sign-in is not open on this tablet: please ask the staff."),
         "blank_sheet": _("no marks (all abstain)"),

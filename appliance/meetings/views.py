@@ -5,8 +5,10 @@ import datetime
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
 
+from appliance.documents.views import READER_BALLOT
 from appliance.errors import UserError
 from appliance.i18n import lazy_gettext as _l
+from appliance.i18n import select_locale
 from appliance.meetings import agenda_ui, core, floor, polls, scrutiny_views, sheet_views, ux_ui
 from appliance.web import auth
 from appliance.web.auth import page_login_required
@@ -34,6 +36,7 @@ def labels():
     from appliance.i18n import gettext as _
 
     return {
+        "locale": select_locale(),  # which of a result's `words` to show (appliance/meetings/result_words.py)
         "choices": {k: str(v) for k, v in polls.CHOICE_LABELS.items()},
         "modes": {k: str(v) for k, v in polls.MODE_LABELS.items()},
         "rules": {k: str(v) for k, v in polls.RULE_LABELS.items()},
@@ -67,6 +70,15 @@ def labels():
         "counts": {"membership": _("Expected"), "present": _("Present"), "excused": _("Excused"), "absent": _("Absent"),
                    "attendees": _("Attending, non-voting")},
     }
+
+
+def _reader_ballot(store, person, meeting_id):
+    """A voting member reading a material of this meeting gets the ballot sheet over the reader."""
+    me = core.participant(store, meeting_id, person.id)
+    return labels() if me is not None and me["capacity"] == "member" else None
+
+
+READER_BALLOT.append(_reader_ballot)
 
 
 @bp.get("/meetings")

@@ -32,6 +32,7 @@ from appliance.documents import library
 from appliance.errors import Conflict, Forbidden, NotFound, UserError
 from appliance.i18n import gettext as _
 from appliance.i18n import lazy_gettext as _l
+from appliance.i18n import select_locale
 from appliance.meetings import confidential, core, polls, sheets
 from appliance.office import OFFICE_ROLES, export, outgoing
 from appliance.office.common import parse_deadline, publish
@@ -424,7 +425,7 @@ def _describe(store, row, now):
     if out["state"] == "assessed":
         r = sheets.result(store, row["assessment_poll_id"])
         if r is not None:
-            out["result"] = {"outcome": r.outcome["outcome"], "lines": list(r.lines)}
+            out["result"] = {"outcome": r.outcome["outcome"], "lines": r.words.get(select_locale()) or list(r.lines)}
     out["_urgency"] = opinion_loop.urgency(stage, now)
     return out
 

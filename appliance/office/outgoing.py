@@ -56,8 +56,22 @@ def _rule_error(e):
     return UserError(e.code, RULE_MESSAGES.get(e.code, _l("This decision is not possible.")), status=status)
 
 
+# The kinds of document the appliance is delivered with (0005_office.sql), in the reader's
+# language while their label is still the delivered one; a label the office typed stays as typed.
+DELIVERED_KINDS = {"ban": ("办公室发文", _l("Office document")), "chang": ("常委会发文", _l("Standing committee document"))}
+
+
+def kind_label(kind, label):
+    delivered = DELIVERED_KINDS.get(kind)
+    return str(delivered[1]) if delivered and label == delivered[0] else label
+
+
+def _labelled(row, label_key="kind_label"):
+    return None if row is None else {**dict(row), label_key: kind_label(row["kind"], row[label_key])}
+
+
 def kinds(store):
-    return store.all("SELECT * FROM number_kinds ORDER BY kind")
+    return [_labelled(r, "label") for r in store.all("SELECT * FROM number_kinds ORDER BY kind")]
 
 
 def save_kind(store, person, kind, label, pattern):
@@ -133,6 +147,7 @@ def _workflow(db_or_store, row):
 def get(store, oid):
     row = store.one("SELECT o.*, p.name AS creator_name, k.label AS kind_label FROM outgoing o "
                     "JOIN people p ON p.id = o.created_by JOIN number_kinds k ON k.kind = o.kind WHERE o.id = ?", (oid,))
+    row = _labelled(row)
     if row is None:
         raise NotFound("no_outgoing", _l("No such outgoing document."))
     return row
@@ -268,11 +283,11 @@ def _announce(store, oid):
 
 
 def pending_for(store, person_id):
-    return store.all(
-        "SELECT o.id, o.title, o.created_at, s.kind AS step, k.label AS kind_label FROM outgoing o "
+    return [_labelled(r) for r in store.all(
+        "SELECT o.id, o.kind, o.title, o.created_at, s.kind AS step, k.label AS kind_label FROM outgoing o "
         "JOIN outgoing_steps s ON s.outgoing_id = o.id AND s.position = o.position "
         "JOIN number_kinds k ON k.kind = o.kind "
-        "WHERE o.status = 'in_progress' AND s.person_id = ? ORDER BY o.created_at", (person_id,))
+        "WHERE o.status = 'in_progress' AND s.person_id = ? ORDER BY o.created_at", (person_id,))]
 
 
 def listing(store, person):
@@ -280,8 +295,8 @@ def listing(store, person):
         where, params = "", ()
     else:
         where, params = "WHERE EXISTS (SELECT 1 FROM outgoing_steps x WHERE x.outgoing_id = o.id AND x.person_id = ?)", (person.id,)
-    return store.all(
+    return [_labelled(r) for r in store.all(
         "SELECT o.*, s.kind AS step, p.name AS step_person, k.label AS kind_label FROM outgoing o "
         "LEFT JOIN outgoing_steps s ON s.outgoing_id = o.id AND s.position = o.position AND o.status = 'in_progress' "
         "LEFT JOIN people p ON p.id = s.person_id JOIN number_kinds k ON k.kind = o.kind "
-        f"{where} ORDER BY o.status = 'issued', o.created_at DESC LIMIT 200", params)
+        f"{where} ORDER BY o.status = 'issued', o.created_at DESC LIMIT 200", params)]

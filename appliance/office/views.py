@@ -371,18 +371,30 @@ def archive_page():
         flash(str(e.message), "error")
     return render_template("office/archive.html", res=res, q=q, args=a, searched=searched, facets=archive.facets(st, g.person),
                            kinds=archive.KINDS, retention_label=archive.retention_label, highlight=highlight,
-                           may_file=archive.may_file(g.person), people=_people_choices() if archive.may_file(g.person) else [],
+                           category_label=_category_label(st), may_file=archive.may_file(g.person), people=_people_choices() if archive.may_file(g.person) else [],
                            page=archive.PAGE)
 
 
+def _category_label(st):
+    """The archive's category in words: the codes the appliance files under by itself (a
+    meeting's kind such as `standing`, an outgoing document's kind, consultation, circulation) in
+    the reader's language; a category the office typed (收文) as typed."""
+    from appliance.meetings import core
+
+    words = {**{k: str(v) for k, v in core.KIND_LABELS.items()}, **{k: str(v) for k, v in archive.KINDS.items()},
+             **{k["kind"]: k["label"] for k in outgoing.kinds(st)}}
+    return lambda code: words.get(code, code)
+
+
 def highlight(text, terms):
-    """The excerpt with the search terms marked (escaped first: the text is the document's)."""
-    out = str(escape(text or ""))
-    for t in sorted(set(terms), key=len, reverse=True):
-        et = str(escape(t))
-        if et:
-            out = out.replace(et, f"<mark>{et}</mark>")
-    return Markup(out)
+    """The excerpt with the search terms marked where the search matched them (ＡＢＣ for abc,
+    预 算 for 预算), the text itself left as stored and escaped (it is the document's)."""
+    text, out, at = text or "", [], 0
+    for a, b in archive.term_spans(text, terms):
+        out += [str(escape(text[at:a])), "<mark>", str(escape(text[a:b])), "</mark>"]
+        at = b
+    out.append(str(escape(text[at:])))
+    return Markup("".join(out))
 
 
 @bp.get("/archive/<int:entry_id>")
@@ -391,6 +403,7 @@ def archive_entry(entry_id):
     st = auth.store()
     e = archive.entry(st, g.person, entry_id)
     return render_template("office/archive_entry.html", e=e, kinds=archive.KINDS, retention_label=archive.retention_label,
+                           category_label=_category_label(st),
                            labels=outgoing.STEP_LABELS, decision_labels=outgoing.DECISION_LABELS,
                            **archive.details(st, g.person, e))
 

@@ -157,6 +157,8 @@ def build_app(config):
             "me": g.get("person"),
             "device": g.get("device"),
             "locale": i18n.select_locale(),
+            # a label and its value (反馈情况：1 / 1): Chinese text takes the full-width colon
+            "colon": "：" if i18n.select_locale() == "zh_CN" else ": ",
             "large_type": request.cookies.get("large") == "1",
             "settings": appliance.settings,
             "version": __version__,

@@ -80,3 +80,46 @@ def test_the_big_screen_reads_from_the_back_row(demo_server, new_context):
         expect(screen.locator("#result")).to_be_hidden()
         expect(screen.locator("#attendance")).to_contain_text("缺席 6")
         screen.screenshot(path=artifact_path("screen-closed.png"))
+
+
+def test_the_big_screen_with_large_type_in_english_passes_axe(demo_server, new_context):
+    """大字 on the projector (the staff may leave it on): axe-core finds no critical or serious
+    problem before sign-in, while voting, with a result and once closed; nothing runs off the
+    screen; the result line is English in English."""
+    from tests.browser.test_layout import axe
+
+    with staff_clients(demo_server) as (admin, sec):
+        mid = sec.post("/api/v1/meetings", json={"kind": "standing", "title": "区第十八届人大常委会第七次会议", "starts_at": "2026-06-29T09:00"}).json()["id"]
+        item = sec.post(f"/api/v1/meetings/{mid}/items", json={"title": "关于区级预算调整方案的决议（草案）", "kind": "bill"}).json()["id"]
+        ctx = new_context(viewport=PROJECTOR)
+        ctx.add_cookies([{"name": "large", "value": "1", "url": demo_server.url}, {"name": "lang", "value": "en", "url": demo_server.url}])
+        ctx.request.post(demo_server.url + "/api/v1/login", data={"username": "secretary", "password": "yishi-secretary"},
+                         headers={"Origin": demo_server.url})
+        screen = ctx.new_page()
+        screen.goto(f"{demo_server.url}/screen/{mid}")
+        expect(screen.locator("#attendance")).not_to_be_empty()
+        problems = [f"before sign-in: {v}" for v in axe(screen)]
+
+        assert sec.post(f"/api/v1/meetings/{mid}/signin/open").status_code == 200
+        people = {p["name"]: p["id"] for p in admin.get("/api/v1/admin/people").json()["people"]}
+        for name in MEMBERS[:9]:
+            assert sec.post(f"/api/v1/meetings/{mid}/people/{people[name]}/signin", json={"reason": "代签"}).status_code == 200
+        poll = sec.post(f"/api/v1/items/{item}/polls", json={"mode": "secret"}).json()["id"]
+        assert sec.post(f"/api/v1/polls/{poll}/open", json={}).status_code == 200
+        expect(screen.locator("#poll-count")).to_be_visible()
+        problems += [f"voting: {v}" for v in axe(screen)]
+        screen.screenshot(path=artifact_path("screen-voting-large-en.png"))
+
+        assert sec.post(f"/api/v1/polls/{poll}/show-of-hands", json={"yes": 9, "no": 0, "abstain": 0, "reason": "表决器故障"}).status_code == 200
+        expect(screen.locator("#result-line")).to_have_text("Yes 9, No 0, Abstain 0, not voted 0 — 8 votes needed — Passed")
+        screen.screenshot(path=artifact_path("screen-result-large-en.png"))
+        sizes = screen.evaluate(SIZES)
+        assert sizes["verdict"] > sizes["others"], sizes
+        assert not sizes["overflow"] and sizes["bottom"] <= PROJECTOR["height"], sizes
+        problems += [f"result: {v}" for v in axe(screen)]
+
+        assert sec.post(f"/api/v1/meetings/{mid}/close").status_code == 200
+        expect(screen.locator("#closed")).to_be_visible()
+        problems += [f"closed: {v}" for v in axe(screen)]
+        screen.screenshot(path=artifact_path("screen-closed-large-en.png"))
+        assert not problems, "\n".join(problems)

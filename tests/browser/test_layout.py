@@ -5,13 +5,16 @@ the ballot complete without scrolling when a poll opens, and axe-core (tests/bro
 never served) with no critical or serious violation. Screenshots: test-artifacts/layout-*.png."""
 
 import os
+import time
 
+import httpx
 import pytest
 
 from appliance.demo import MEMBERS, member_pin
 from tests.browser.conftest import staff_clients
 from tests.browser.test_meeting_day import pair_context
 from tests.conftest import artifact_path
+from tests.office.helpers import chinese_pdf, file_json
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 AXE = os.path.join(os.path.dirname(__file__), "vendor", "axe.min.js")
@@ -58,8 +61,10 @@ def axe(page):
 
 @pytest.fixture(scope="module")
 def day(demo_server):
-    """A meeting in session with a vote open, and a circulation in the office."""
-    with staff_clients(demo_server) as (admin, sec):
+    """A meeting in session with a vote open, and in the office a circulation, a draft for comment
+    and a document in sign-off, each to the member and the staff."""
+    with staff_clients(demo_server) as (admin, sec), \
+            httpx.Client(base_url=demo_server.url, headers={"Origin": demo_server.url}, verify=False, timeout=30) as staff:
         mid = sec.post("/api/v1/meetings", json={"kind": "standing", "title": "区第十八届人大常委会第六次会议", "starts_at": "2026-06-29T09:00"}).json()["id"]
         items = [sec.post(f"/api/v1/meetings/{mid}/items", json={"title": t, "kind": "bill"}).json()["id"]
                  for t in ("关于修改人事任免办法等制度的决定（草案）", "关于区级预算调整方案的决议（草案）")]
@@ -69,7 +74,25 @@ def day(demo_server):
             assert sec.post(f"/api/v1/meetings/{mid}/people/{people[name]}/signin", json={"reason": "代签"}).status_code == 200
         poll = sec.post(f"/api/v1/items/{items[0]}/polls", json={"mode": "secret"}).json()["id"]
         assert sec.post(f"/api/v1/polls/{poll}/open", json={}).status_code == 200
-        yield {"meeting": mid, "admin": admin, "sec": sec, "people": people}
+        assert staff.post("/api/v1/login", json={"username": "staff", "password": "yishi-staff"}).status_code == 200
+        to = [people[MEMBERS[0]], people["罗佳"]]
+        pdf = file_json("通知.pdf", chinese_pdf("关于召开区人大常委会第六次会议的通知"))
+        r = staff.post("/api/v1/office/circulations", json={"title": "关于召开区人大常委会第六次会议的通知", "note": "请各位委员阅示。",
+                                                             "recipients": to, "file": pdf})
+        assert r.status_code == 201, r.text
+        circulation = r.json()["circulation"]["id"]
+        deadline = time.strftime("%Y-%m-%d", time.localtime(time.time() + 7 * 86400))
+        r = staff.post("/api/v1/office/consultations", json={
+            "title": "常委会会议文件无纸化管理办法（征求意见稿）", "deadline": deadline, "recipients": to,
+            "text": "第一条 为规范会议文件管理，提高议事效率，制定本办法。\n第二条 会议文件通过议事系统分发，纸质文件另行印发。\n第三条 本办法自印发之日起施行。"})
+        assert r.status_code == 201, r.text
+        consultation = r.json()["consultation"]["id"]
+        r = staff.post("/api/v1/office/outgoing", json={"title": "关于召开区人大常委会第六次会议的通知", "kind": "chang", "file": pdf,
+                                                        "distribution": to})
+        assert r.status_code == 201, r.text
+        outgoing = r.json()["outgoing"]["id"]
+        yield {"meeting": mid, "admin": admin, "sec": sec, "people": people, "circulation": circulation,
+               "consultation": consultation, "outgoing": outgoing}
 
 
 def _login(ctx, server, user, password):
@@ -84,6 +107,13 @@ PAGES = [  # (name, who, path)
     ("office-inbox", "staff", "/office/"),
     ("office-circulations", "staff", "/office/circulations"),
     ("office-archive", "staff", "/office/archive"),
+    # the office's detail pages, as the member answering and as the staff handling (the member
+    # comments first, so the staff page has a comment to respond to)
+    ("office-consultation-member", "member", "/office/consultations/{consultation}"),
+    ("office-consultation", "staff", "/office/consultations/{consultation}"),
+    ("office-circulation-member", "member", "/office/circulations/{circulation}"),
+    ("office-circulation", "staff", "/office/circulations/{circulation}"),
+    ("office-outgoing", "staff", "/office/outgoing/{outgoing}"),
     ("admin-devices", "admin", "/admin/devices"),
     ("admin-people", "admin", "/admin/people"),
     ("admin-audit", "admin", "/admin/audit"),
@@ -113,7 +143,7 @@ def test_pages_fit_a_finger_and_the_screen(demo_server, new_context, day, size, 
     problems = []
     for name, who, path in PAGES:
         page = context(who).new_page()
-        page.goto(demo_server.url + path.format(mid=day["meeting"]))
+        page.goto(demo_server.url + path.format(mid=day["meeting"], **day))
         page.wait_for_load_state("networkidle")
         if name == "tablet-ballot":
             page.locator("#ballot.sheet-open").wait_for()
@@ -129,6 +159,12 @@ def test_pages_fit_a_finger_and_the_screen(demo_server, new_context, day, size, 
             problems += [f"{tag}: axe {v}" for v in axe(page)]
         page.screenshot(path=artifact_path(f"layout-{name}-{size}{'-large' if large else ''}.png"), full_page=True)
         page.close()
+        if name == "office-consultation-member" and not day.get("commented"):
+            r = context(who).request.post(f"{demo_server.url}/api/v1/office/consultations/{day['consultation']}/comments",
+                                          data={"body": "建议明确涉密文件除外，并写明具体施行日期。", "paragraph": 2},
+                                          headers={"Origin": demo_server.url})
+            assert r.status == 201, r.text()
+            day["commented"] = True
     assert not problems, "\n".join(problems)
 
 

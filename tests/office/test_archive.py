@@ -167,3 +167,38 @@ def test_grams_and_query_parsing():
     assert archive.parse_query("  《预算》，人大办〔2026〕12号 ") == ["预算", "人大办", "2026", "12号"]
     assert archive.parse_query("%%%") == []
     assert archive.normalise("预 算\n调整") == "预算调整"
+
+
+def test_excerpts_keep_full_width_punctuation_as_stored(demo_app):
+    """Issue 14: excerpts were cut from the index's NFKC copy, so ，：（） came back as , : ( ).
+    Tried: a two-character word, a full-width number typed half-width, a word split by the
+    space PDF extraction leaves, a term only in the title (the excerpt is then the start), and a
+    query of symbols only (a clear notice, nothing changed)."""
+    office = staff(demo_app)
+    entry = _file(office, "预算审议意见", "常委会认为：２０２６年预算（草案）编制较为规范，建议予以批准。")
+
+    def hit(q):
+        res = office.get("/api/v1/office/archive/search", query_string={"q": q}).get_json()
+        return next(r for r in res["results"] if r["id"] == entry)
+
+    text = hit("预算")["excerpt"]
+    assert "常委会认为：" in text and "（草案）" in text and "，建议予以批准。" in text, text
+    assert ":" not in text and "(" not in text and "," not in text, text
+    assert "２０２６" in hit("2026")["excerpt"]  # found folded, shown as stored
+    assert hit("审议意见")["excerpt"].startswith("常委会认为：")  # only in the title: the start of the text
+    res = office.get("/api/v1/office/archive/search", query_string={"q": "，。："}).get_json()
+    assert res["notice"] == "symbols_only" and res["results"] == []
+    assert _ids(office, "批准") == [entry]  # still filed and found after the bad query
+
+
+def test_excerpt_and_marks_are_cut_from_the_stored_text():
+    stored = "预 算（草案）：ＡＢＣ公司，" + "甲" * 80 + "预算调整"
+    assert archive.find_term(stored, "预算") == (0, 3)  # across the space pdftotext leaves
+    assert archive.find_term(stored, "abc") == (8, 11)  # full-width letters fold to the typed term
+    assert archive.find_term(stored, "乙") is None
+    assert archive.excerpt(stored, "调整", before=4, width=8) == "甲甲预算调整"
+    assert archive.excerpt(stored, "", width=7) == "预 算（草案）"
+    assert archive.term_spans(stored, ["预算", "abc"]) == [(0, 3), (8, 11), (len(stored) - 4, len(stored) - 2)]
+    ligature = "ﬁnance：预算"  # NFKC makes ﬁ two letters: positions still land in the stored text
+    assert archive.find_term(ligature, "预算") == (7, 9)
+    assert archive.excerpt(ligature, "finance") == ligature

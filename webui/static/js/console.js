@@ -102,7 +102,7 @@
         window.YishiPaper.pollControls(row, p, state, act, askReason);  // paper-console.js
         if (p.result) {
           row.appendChild(Y.el("p", { "class": "result-line " + (p.result.passed ? "passed" : "failed") },
-            p.result.line + (p.result.method === "show_of_hands" ? Y.fmt(U.aside, { x: L.show_of_hands }) :
+            Y.line(p.result) + (p.result.method === "show_of_hands" ? Y.fmt(U.aside, { x: L.show_of_hands }) :
               p.result.method === "hand_count" ? Y.fmt(U.aside, { x: L.paper.hand_count }) : "")));
         }
         li.appendChild(row);

@@ -106,5 +106,8 @@
     timers[key].id = setInterval(tick, 500);
   }
 
-  window.Yishi = { api: api, live: live, el: el, fmt: fmt, bars: bars, attendanceText: attendanceText, fresher: fresher, newerAttendance: newerAttendance, countdown: countdown, L: L, root: root };
+  // A result's words in this page's language: a live event carries both (result_words.payload).
+  function line(r) { return (r.words && r.words[L.locale]) || r.line || ""; }
+
+  window.Yishi = { line: line, api: api, live: live, el: el, fmt: fmt, bars: bars, attendanceText: attendanceText, fresher: fresher, newerAttendance: newerAttendance, countdown: countdown, L: L, root: root };
 })();

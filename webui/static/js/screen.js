@@ -39,7 +39,7 @@
     $("result").dataset.poll = String(r.poll);
     $("result-title").textContent = r.title + (r.method === "show_of_hands" ? Y.fmt(L.ux.aside, { x: L.show_of_hands }) :
       r.method === "hand_count" ? Y.fmt(L.ux.aside, { x: L.paper.hand_count }) : "");
-    $("result-line").textContent = r.line;
+    $("result-line").textContent = Y.line(r);
     $("result-line").className = "result-line big " + (r.passed ? "passed" : "failed");
     var verdict = r.passed === true ? L.passed : r.passed === false ? L.failed : "";  // the largest thing on the screen
     $("verdict").textContent = verdict;

@@ -1,11 +1,14 @@
 // The member's tablet: 签到, materials, and the ballot that appears by itself when a vote opens.
 // A ballot carries a random ballot id (so a retry never counts twice) and a random tracker code
 // that only this tablet knows; both are kept in localStorage until the poll closes.
+// The same script puts the ballot over the reader (documents/view.html): there the page has only
+// the ballot's markup (no attendance, materials or results), and the sheet hides once dismissed.
 (function () {
   "use strict";
   var Y = window.Yishi, L = Y.L, U = L.ux, id = Y.root.dataset.id, Sheet = window.YishiSheet;
   var state = null, choice = null, openPoll = null;
   var $ = function (sel) { return document.getElementById(sel); };
+  var meetingPage = !!$("materials");  // else the ballot over the reader
 
   function random(chars, n) {
     var out = "", bytes = new Uint8Array(n);
@@ -49,6 +52,8 @@
     $("confirm-ballot").disabled = name === "sending";
     $("confirm-back").disabled = name === "sending";
     $("confirm-ballot").textContent = name === "sending" ? U.sending : U.confirm_submit;
+    $("confirm-back").textContent = U.change;
+    $("ballot-dismiss").textContent = meetingPage ? U.back : U.back_to_document;
     $("ballot-dismiss").hidden = !(name === "done" || name === "expired") || !ballot.classList.contains("sheet-open");
     document.querySelectorAll("#ballot .choice, #sheet button, #sheet select").forEach(function (b) { b.disabled = name !== "choose"; });
     if (choosing) { $("submit-ballot").disabled = !(Sheet.active() ? Sheet.ready() : choice); }
@@ -72,9 +77,14 @@
   }
 
   function render() {
-    $("attendance").textContent = Y.attendanceText(state.attendance, state.meeting);
     var me = state.me || {};
     var canSign = state.meeting.signin_open && me.status !== "present" && state.meeting.status === "open";
+    if (meetingPage) { renderPage(me, canSign); }
+    renderBallot(me, canSign);
+  }
+
+  function renderPage(me, canSign) {
+    $("attendance").textContent = Y.attendanceText(state.attendance, state.meeting);
     $("signin-meeting").hidden = !canSign;
     $("signin-state").hidden = me.status !== "present";
     $("signin-state").textContent = L.signed_in;
@@ -88,17 +98,20 @@
       if (m.classified) { li.appendChild(Y.el("span", { "class": "badge secret" }, L.classified)); }
       list.appendChild(li);
     });
+  }
+
+  function renderBallot(me, canSign) {
     var previous = openPoll;
     openPoll = state.polls.filter(function (p) { return p.status === "open"; })[0] || null;
     if (previous && openPoll && previous.id === openPoll.id && previous.voted && !openPoll.voted) { openPoll.voted = true; }
     var ballot = $("ballot"), signin = $("ballot-signin");
-    $("paper-notice").hidden = !(openPoll && openPoll.paper);
+    if (meetingPage) { $("paper-notice").hidden = !(openPoll && openPoll.paper); }
     signin.hidden = true;
     sheetOpen(signin, false);
     if (openPoll && openPoll.paper) {  // counted by hand: the paper ballot, and the scrutineers' page for them
       ballot.hidden = true;
       sheetOpen(ballot, false);
-      Y.api("GET", "/api/v1/polls/" + openPoll.id + "/paper").then(function (s) {
+      if (meetingPage) Y.api("GET", "/api/v1/polls/" + openPoll.id + "/paper").then(function (s) {
         $("paper-tally").hidden = !s.i_am_scrutineer;
         $("paper-tally").href = "/polls/" + s.poll + "/tally";
       }).catch(function () {});
@@ -128,7 +141,7 @@
       }
     }
     var closed = state.polls.filter(function (p) { return p.status === "closed"; });
-    if (!openPoll && closed.length) { showResult(closed[closed.length - 1].result); }
+    if (meetingPage && !openPoll && closed.length) { showResult(closed[closed.length - 1].result); }
   }
 
   function setVoted(voted) {
@@ -151,7 +164,7 @@
     $("result").dataset.poll = String(r.poll);
     $("result-title").textContent = r.title + (r.method === "show_of_hands" ? Y.fmt(L.ux.aside, { x: L.show_of_hands }) :
       r.method === "hand_count" ? Y.fmt(L.ux.aside, { x: L.paper.hand_count }) : "");
-    $("result-line").textContent = r.line;
+    $("result-line").textContent = Y.line(r);
     $("result-line").className = "result-line " + (r.passed ? "passed" : "failed");
     Y.bars($("result-bars"), r);
     var saved = JSON.parse(localStorage.getItem("yishi-ballot-" + r.poll) || "null");
@@ -237,10 +250,10 @@
         $("ballot-status").textContent = e.status ? e.message : L.network;
       });
   });
-  $("signin-meeting").addEventListener("click", function () {
+  if (meetingPage) $("signin-meeting").addEventListener("click", function () {
     Y.api("POST", "/api/v1/meetings/" + id + "/signin").then(load).catch(function (e) { $("signin-state").hidden = false; $("signin-state").textContent = e.message; });
   });
-  $("speak").addEventListener("click", function () {
+  if (meetingPage) $("speak").addEventListener("click", function () {
     Y.api("POST", "/api/v1/meetings/" + id + "/speak").then(function () { $("floor-status").textContent = "✓"; })
       .catch(function (e) { $("floor-status").textContent = e.message; });
   });
@@ -253,13 +266,14 @@
 
   Y.live({
     connected: load,
-    attendance: function (a) { if (state && Y.fresher(a, state.attendance)) { state.attendance = a; $("attendance").textContent = Y.attendanceText(a, state.meeting); } },
+    attendance: function (a) { if (state && meetingPage && Y.fresher(a, state.attendance)) { state.attendance = a; $("attendance").textContent = Y.attendanceText(a, state.meeting); } },
     "poll.opened": function () {
       choice = null; Sheet.reset();
       document.querySelectorAll("#ballot > .choices .choice").forEach(function (o) { o.classList.remove("selected"); o.setAttribute("aria-pressed", "false"); });
-      $("result").hidden = true; load();
+      if (meetingPage) { $("result").hidden = true; }
+      load();
     },
-    "poll.closed": function (r) { $("ballot").hidden = true; sheetOpen($("ballot"), false); showResult(r); load(); },
+    "poll.closed": function (r) { $("ballot").hidden = true; sheetOpen($("ballot"), false); if (meetingPage) { showResult(r); } load(); },
     "meeting.changed": load,
     agenda: load,
     "paper.changed": load,

@@ -24,7 +24,7 @@
     }
     if (s.result) {
       $("tally-result").hidden = false;
-      $("tally-result").textContent = s.result.line + " (" + L.hand_count + ")";
+      $("tally-result").textContent = Y.line(s.result) + " (" + L.hand_count + ")";
       $("tally-result").className = "result-line " + (s.result.passed ? "passed" : "failed");
     }
     $("tally-entry").hidden = s.accepted || !s.on_paper;
