@@ -255,6 +255,12 @@ def cmd_minutes(args):
     return 0
 
 
+def cmd_usb_helper(args):
+    from appliance.usb import helper
+
+    return helper.main(args)
+
+
 def parser():
     p = argparse.ArgumentParser(prog="yishi", description="Yishi (议事): paperless meeting appliance")
     p.add_argument("--version", action="version", version=f"yishi {__version__}")
@@ -334,6 +340,13 @@ def parser():
     unlocking(sp)
     sp.add_argument("--out", required=True)
     sp.set_defaults(func=cmd_keyfile)
+
+    sp = sub.add_parser("usb-helper", help="the privileged USB helper for one stick (started by udev, as root)")
+    sp.add_argument("device", help="the stick's kernel name (sda1, sdb, loop3)")
+    sp.add_argument("--channel", help="the channel folder (default /run/yishi-usb)")
+    sp.add_argument("--spool", help="the spool folder (default /var/lib/yishi/usb-spool)")
+    sp.add_argument("--mount-base", help="where the stick is mounted (default: the unit's private /tmp)")
+    sp.set_defaults(func=cmd_usb_helper)
     return p
 
 
