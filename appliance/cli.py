@@ -344,7 +344,7 @@ def parser():
     sp = sub.add_parser("usb-helper", help="the privileged USB helper for one stick (started by udev, as root)")
     sp.add_argument("device", help="the stick's kernel name (sda1, sdb, loop3)")
     sp.add_argument("--channel", help="the channel folder (default /run/yishi-usb)")
-    sp.add_argument("--spool", help="the spool folder (default /var/lib/yishi/usb-spool)")
+    sp.add_argument("--spool", help="the spool folder (default /var/lib/yishi-usb)")
     sp.add_argument("--mount-base", help="where the stick is mounted (default: the unit's private /tmp)")
     sp.set_defaults(func=cmd_usb_helper)
     return p

@@ -7,7 +7,7 @@ Two folders and three kinds of file, nothing else:
   (write a temporary file, fsync, rename); `requests/<job>.json`, written by the web process the
   same way and deleted by the helper once read; and `others/<device>.json`, one per second stick
   that was plugged in and refused.
-- the spool folder (`/var/lib/yishi/usb-spool`, owned by the web service's user) holds one folder
+- the spool folder (`/var/lib/yishi-usb`, root's, group yishi, setgid, as the channel folder) holds one folder
   per job: `jobs/<job>/out/` is what the web process wants on the stick, `jobs/<job>/in/` what
   the helper copied from it (each file named by its number in the stick's listing, never by its
   name on the stick, with `index.json` beside them).
@@ -25,7 +25,7 @@ import time
 from appliance.rules import usb as rules
 
 CHANNEL = "/run/yishi-usb"
-SPOOL = "/var/lib/yishi/usb-spool"
+SPOOL = "/var/lib/yishi-usb"
 
 
 def paths(channel=None, spool=None):
