@@ -94,7 +94,10 @@ def cmd_init(args):
     with store.write() as db:
         audit.record(db, "cli", "store.init", {"version": __version__})
     store.close()
-    print(f"initialised {args.data}: encrypted store yishi.db, keyring.json, tls/")
+    from appliance.usb import signing
+
+    fp = signing.load(args.data, key).fingerprint
+    print(f"initialised {args.data}: encrypted store yishi.db, keyring.json, tls/, export signing key {fp}")
     return 0
 
 
