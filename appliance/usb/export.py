@@ -317,7 +317,7 @@ def export_minutes(store, data_dir, meeting_ids, dest_root, *, actor_id, stick=N
                    "encrypted archive with a passphrase. Nothing was written.", ids=", ".join(map(str, classified))),
                 ids, stick, classified=classified)
     if not os.path.isdir(dest_root) or not os.access(dest_root, os.W_OK):
-        raise ExportRefused("target_unwritable", _l("The stick cannot be written to (read-only or not mounted). Nothing was written."))
+        raise ExportRefused("target_unwritable", _l("The stick or folder cannot be written to (read-only, or not mounted). Nothing was written."))
     needed = estimate_bytes(store, ids)
     free = shutil.disk_usage(dest_root).free
     if free < needed:
