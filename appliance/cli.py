@@ -94,7 +94,10 @@ def cmd_init(args):
     with store.write() as db:
         audit.record(db, "cli", "store.init", {"version": __version__})
     store.close()
-    print(f"initialised {args.data}: encrypted store yishi.db, keyring.json, tls/")
+    from appliance.usb import signing
+
+    fp = signing.load(args.data, key).fingerprint
+    print(f"initialised {args.data}: encrypted store yishi.db, keyring.json, tls/, export signing key {fp}")
     return 0
 
 
@@ -261,6 +264,59 @@ def cmd_usb_helper(args):
     return helper.main(args)
 
 
+def _zh_en(message):
+    """'中文 / English' for a user's error on the command line, from the same catalogues as the
+    pages (outside a request Flask-Babel gives only the English msgid)."""
+    from babel.support import Translations
+
+    from webui import translation_dirs
+
+    args, kwargs = getattr(message, "_args", None), getattr(message, "_kwargs", None) or {}
+    if not args:
+        return str(message)
+    zh = args[0]
+    for d in translation_dirs():
+        t = Translations.load(d, ["zh_CN"])
+        if t.gettext(args[0]) != args[0]:
+            zh = t.gettext(args[0])
+            break
+    return f"{zh % kwargs if kwargs else zh} / {message}"
+
+
+def cmd_export(args):
+    from appliance.usb import export
+
+    if args.archive_passphrase_file and args.encrypted_target:
+        raise StoreError("give either --archive-passphrase-file or --encrypted-target, not both")
+    archive_passphrase = None
+    if args.archive_passphrase_file:
+        from appliance.store.keys import read_secret_file
+
+        archive_passphrase = read_secret_file(args.archive_passphrase_file).decode("utf-8").rstrip("\r\n")
+    store = _unlock(args)
+    try:
+        ids = args.meeting or [m["id"] for m in export.exportable_meetings(store, year=args.year)]
+        if not ids:
+            raise StoreError(f"{args.data}: no closed meeting with minutes in {args.year} / {args.year} 年没有已闭会且有会议记录的会议")
+        result = export.export_minutes(store, args.data, ids, args.out, actor_id="cli", encrypted_target=args.encrypted_target,
+                                       archive_passphrase=archive_passphrase)
+    except UserError as e:
+        raise StoreError(_zh_en(e.message)) from None
+    finally:
+        store.close()
+    print(f"wrote {result.path}: meetings {', '.join(map(str, result.meetings))}, {len(result.files)} files, "
+          f"{result.total_bytes} bytes{' in an AES-256 7z archive' if result.archive else ''}")
+    print(f"signing key fingerprint / 签名公钥指纹: {result.fingerprint}")
+    return 0
+
+
+def cmd_verify_export(args):
+    from appliance.usb import verify
+
+    argv = [args.folder] + (["--fingerprint", args.fingerprint] if args.fingerprint else [])
+    return verify.main(argv)
+
+
 def parser():
     p = argparse.ArgumentParser(prog="yishi", description="Yishi (议事): paperless meeting appliance")
     p.add_argument("--version", action="version", version=f"yishi {__version__}")
@@ -328,6 +384,24 @@ def parser():
     sp.add_argument("meeting", type=int, help="meeting number")
     sp.add_argument("--out", required=True, help="FILE.pdf")
     sp.set_defaults(func=cmd_minutes)
+
+    sp = sub.add_parser("export", help="export archived minutes (议事导出) as a signed bag into a folder, e.g. a mounted stick")
+    data(sp)
+    unlocking(sp)
+    which = sp.add_mutually_exclusive_group(required=True)
+    which.add_argument("--meeting", type=int, action="append", metavar="ID", help="a closed meeting's number (repeat for more)")
+    which.add_argument("--year", type=int, help="every closed meeting with minutes of that year")
+    sp.add_argument("--out", required=True, metavar="PATH", help="an existing folder; the export is made inside it")
+    sp.add_argument("--archive-passphrase-file", metavar="FILE",
+                    help="write one AES-256 7z archive with encrypted headers, with the passphrase in FILE")
+    sp.add_argument("--encrypted-target", action="store_true",
+                    help="PATH is on a LUKS-encrypted stick (classified meetings are refused otherwise)")
+    sp.set_defaults(func=cmd_export)
+
+    sp = sub.add_parser("verify-export", help="check an export's signature and every hash, offline")
+    sp.add_argument("folder", help="the export folder (议事导出-…)")
+    sp.add_argument("--fingerprint", help="the key fingerprint printed in the minutes, to compare with")
+    sp.set_defaults(func=cmd_verify_export)
 
     sp = sub.add_parser("passphrase", help="change the admin passphrase (rewraps the key)")
     data(sp)
