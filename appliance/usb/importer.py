@@ -386,6 +386,10 @@ def _prepare(root_fd, device, ref, limits, budget):
             _refuse(candidate, "too_big", limits)
         os.set_blocking(fd, True)
         data = _read_bounded(fd, min(limits.file_bytes, budget))
+        after = os.fstat(fd)
+        if data is not None and (len(data) != after.st_size or (after.st_size, after.st_mtime_ns) !=
+                                 (st.st_size, st.st_mtime_ns)):
+            _refuse(candidate, "changed", limits)  # written to while we read: not what was chosen
     except OSError:
         _refuse(candidate, "gone", limits)
     finally:
