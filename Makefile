@@ -50,6 +50,7 @@ catalogs: install
 		appliance/office/opinions_views.py webui/templates/opinions
 	$(PY) tools/catalog.py notices appliance/meetings/notices.py appliance/meetings/notices_api.py webui/templates/notices
 	$(PY) tools/catalog.py usbexport appliance/usb/export.py
+	$(PY) tools/catalog.py usbimport appliance/usb/importer.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info test-artifacts

@@ -317,6 +317,78 @@ def cmd_verify_export(args):
     return verify.main(argv)
 
 
+
+def _in_both(message):
+    """A translatable message as '中文 / English' (the CLI has no browser to pick a language)."""
+    from flask import Flask
+    from flask_babel import force_locale
+
+    import webui
+    from appliance import i18n
+
+    app = Flask("yishi-cli")
+    i18n.init_app(app, webui.translation_dirs())
+    with app.app_context():
+        texts = []
+        for locale in ("zh_CN", "en"):
+            with force_locale(locale):
+                texts.append(str(message))
+    return texts[0] if texts[0] == texts[1] else f"{texts[0]} / {texts[1]}"
+
+
+def cmd_usb_import(args):
+    """收文: list what a mounted stick holds, then import the chosen files (--all or --file)."""
+    from appliance.devices import people
+    from appliance.i18n import lazy_gettext as _l
+    from appliance.usb import importer
+
+    try:
+        found = importer.scan(args.source)
+    except UserError as e:
+        raise UserError(e.code, _in_both(e.message)) from None
+    print(f"{args.source}: {len(found.importable)} to import, {len(found.refused)} refused "
+          f"/ 可导入 {len(found.importable)} 个，拒收 {len(found.refused)} 个")
+    for c in found.candidates:
+        size = "" if c.size is None else f"{c.size / 1024:,.0f} KB"
+        line = f"  {'ok' if c.importable else '--'}  {(c.kind or ''):4s} {size:>10s}  {c.path}"
+        print(line if c.importable else f"{line}  ({_in_both(c.reason())})")
+    if not (args.all or args.file):
+        return 0
+    if args.all:
+        chosen = found.importable
+        if not chosen:
+            raise UserError("usb_nothing_chosen", _in_both(_l("Choose at least one file to import.")))
+    else:
+        by_name = {}
+        for c in found.candidates:
+            by_name.setdefault(c.ref, c)
+            by_name.setdefault(c.path, c)
+        missing = [n for n in args.file if n not in by_name]
+        if missing:
+            raise StoreError(f"{missing[0]!r}: no such file on the stick (give the name as listed above)")
+        chosen = [by_name[n] for n in args.file]
+    if args.circulate is not None:
+        target = importer.ToCirculation(args.circulate, groups=tuple(args.to or ("leaders",)))
+    else:
+        target = importer.ToArchive(args.category)
+    store = _unlock(args)
+    try:
+        actor_id = None
+        if args.as_user:
+            person = people.by_username(store, args.as_user)
+            if person is None:
+                raise StoreError(f"{args.as_user!r}: no such user name in {args.data}")
+            actor_id = person.id
+        try:
+            ids = importer.ingest(store, args.source, chosen, actor_id=actor_id, target=target)
+        except UserError as e:
+            raise UserError(e.code, _in_both(e.message)) from None
+    finally:
+        store.close()
+    print(f"imported {len(ids)} file(s) as document(s) {', '.join(map(str, ids))} / 已导入 {len(ids)} 个文件")
+    return 0
+
+
 def parser():
     p = argparse.ArgumentParser(prog="yishi", description="Yishi (议事): paperless meeting appliance")
     p.add_argument("--version", action="version", version=f"yishi {__version__}")
@@ -421,6 +493,22 @@ def parser():
     sp.add_argument("--spool", help="the spool folder (default /var/lib/yishi-usb)")
     sp.add_argument("--mount-base", help="where the stick is mounted (default: the unit's private /tmp)")
     sp.set_defaults(func=cmd_usb_helper)
+
+    sp = sub.add_parser("usb-import", help="收文: list a mounted stick's documents and import the chosen ones")
+    data(sp)
+    unlocking(sp)
+    sp.add_argument("--from", dest="source", required=True, metavar="MOUNTED_DIR",
+                    help="the stick's folder, mounted read-only")
+    where = sp.add_mutually_exclusive_group()
+    where.add_argument("--category", default="收文", help="file into the archive under this category (default 收文)")
+    where.add_argument("--circulate", metavar="TITLE", help="start a new circulation with this title instead")
+    sp.add_argument("--to", action="append", metavar="GROUP",
+                    help="circulation recipients: members, attendees, staff, leaders, everyone (default leaders)")
+    sp.add_argument("--as", dest="as_user", metavar="USERNAME", help="the staff member importing (needed to circulate)")
+    which = sp.add_mutually_exclusive_group()
+    which.add_argument("--all", action="store_true", help="import every file that can be imported")
+    which.add_argument("--file", action="append", metavar="NAME", help="import this file (as listed; repeat)")
+    sp.set_defaults(func=cmd_usb_import)
     return p
 
 
