@@ -70,6 +70,11 @@ LIVE = {DB_FILE, DB_FILE + "-wal", DB_FILE + "-shm", DB_FILE + "-journal", DB_FI
 RUNTIME_DIRS = {"edge"}
 
 
+def N_(msgid):
+    """Marks a message for the catalogue (Babel's default keyword); BackupRefused translates it."""
+    return msgid
+
+
 class BackupRefused(UserError):
     """A backup or restore that cannot go ahead; nothing was written. `msgid` and `params` let
     the CLI print the message in Chinese and English (there is no request to pick one)."""
@@ -79,16 +84,33 @@ class BackupRefused(UserError):
         self.msgid, self.params = msgid, params
 
     def in_both(self):
-        from babel.support import Translations
+        zh = _catalogue()
+        return f"{zh.gettext(self.msgid) % self._params(zh.gettext)} / {self.msgid % self._params(str)}"
 
-        here = os.path.dirname(os.path.abspath(__file__))
-        folder = os.path.join(here, "..", "..", "webui", "translations", "backup")
-        zh = Translations.load(folder, ["zh_CN"]).gettext(self.msgid)
-        return f"{zh % self.params} / {self.msgid % self.params}"
+    def _params(self, translate):
+        return self.params
 
 
 class BackupDamaged(BackupRefused):
-    pass
+    """Which part of the backup file is damaged (`part`, one of PARTS) and what was seen there."""
+
+    def __init__(self, part, detail):
+        super().__init__("backup_damaged", N_("The backup file is damaged (%(part)s: %(detail)s). Nothing was written; use an older backup."),
+                         part=_l(part), detail=detail)
+        self.part, self.detail = part, detail
+
+    def _params(self, translate):
+        return {"part": translate(self.part), "detail": self.detail}
+
+
+PARTS = (N_("end marker"), N_("header"), N_("keyring"), N_("sealed files or header"), N_("sealed files"), N_("store snapshot"))
+
+
+def _catalogue():
+    from babel.support import Translations
+
+    folder = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "webui", "translations", "backup")
+    return Translations.load(folder, ["zh_CN"])
 
 
 @dataclasses.dataclass(frozen=True)
@@ -239,12 +261,12 @@ def write_backup(store, data_dir, dest_dir, *, keep=None, progress=None, now=Non
     now = time.time() if now is None else now
     dest_dir = os.path.abspath(dest_dir)
     if keep is not None and (not isinstance(keep, int) or isinstance(keep, bool) or keep < 1):
-        raise BackupRefused("backup_keep", "The number of backups to keep must be a whole number of at least 1.")
+        raise BackupRefused("backup_keep", N_("The number of backups to keep must be a whole number of at least 1."))
     if not os.path.isdir(dest_dir):
-        raise BackupRefused("backup_no_folder", "The backup folder %(folder)s does not exist. Is the backup stick plugged in?",
+        raise BackupRefused("backup_no_folder", N_("The backup folder %(folder)s does not exist. Is the backup stick plugged in?"),
                             folder=dest_dir)
     if os.path.realpath(dest_dir) == os.path.realpath(data_dir):
-        raise BackupRefused("backup_into_data", "A backup cannot be written into the data folder itself.")
+        raise BackupRefused("backup_into_data", N_("A backup cannot be written into the data folder itself."))
     started = time.monotonic()
     files = data_files(data_dir, skip=(dest_dir,))
     with open(os.path.join(data_dir, KEYRING), "rb") as f:
@@ -254,7 +276,7 @@ def write_backup(store, data_dir, dest_dir, *, keep=None, progress=None, now=Non
     st = os.statvfs(dest_dir)
     if st.f_bavail * st.f_frsize < estimate:
         raise BackupRefused("backup_no_space",
-                            "Not enough space for the backup: about %(need)d MB are needed, %(free)d MB are free.",
+                            N_("Not enough space for the backup: about %(need)d MB are needed, %(free)d MB are free."),
                             need=-(-estimate // 2**20), free=st.f_bavail * st.f_frsize // 2**20)
     if progress:
         progress(0, estimate)
@@ -295,7 +317,7 @@ def write_backup(store, data_dir, dest_dir, *, keep=None, progress=None, now=Non
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         if e.errno in (28, 122):  # ENOSPC, EDQUOT: the stick filled while writing
-            raise BackupRefused("backup_no_space_left", "The backup stick became full while writing; nothing was kept. Free space or use a larger stick.") from e
+            raise BackupRefused("backup_no_space_left", N_("The backup stick became full while writing; nothing was kept. Free space or use a larger stick.")) from e
         raise
     except BaseException:
         with contextlib.suppress(OSError):
@@ -350,8 +372,8 @@ def rotate(dest_dir, keep):
 # -- reading and restoring --------------------------------------------------------------------
 
 def _damaged(part, detail):
-    return BackupDamaged("backup_damaged", "The backup file is damaged (%(part)s: %(detail)s). Nothing was written; use an older backup.",
-                         part=part, detail=detail)
+    assert part in PARTS, part
+    return BackupDamaged(part, detail)
 
 
 @dataclasses.dataclass
@@ -381,7 +403,7 @@ def _open_backup(f, size, name):
     if not isinstance(header, dict) or header.get("format") != FORMAT or header.get("store_size") != s:
         raise _damaged("header", "format or sizes do not match the file")
     if header.get("version") != VERSION:
-        raise BackupRefused("backup_version", "This backup was made by a newer Yishi (format %(v)s); install that version to restore it.",
+        raise BackupRefused("backup_version", N_("This backup was made by a newer Yishi (format %(v)s); install that version to restore it."),
                             v=str(header.get("version")))
     return _Opened(header, header_bytes, s, s + h, c)
 
@@ -411,14 +433,14 @@ def read_backup(backup_file, passphrase):
     try:
         f = open(backup_file, "rb")
     except OSError as e:
-        raise BackupRefused("backup_unreadable", "Cannot read the backup file %(file)s (%(why)s).",
+        raise BackupRefused("backup_unreadable", N_("Cannot read the backup file %(file)s (%(why)s)."),
                             file=backup_file, why=e.strerror) from e
     with f:
         size = os.fstat(f.fileno()).st_size
         opened = _open_backup(f, size, os.path.basename(backup_file))
         key = _unwrap_key(opened.header, passphrase)
         if key is None:
-            raise BackupRefused("wrong_passphrase", "The passphrase is wrong for this backup. Nothing was written.", status=403)
+            raise BackupRefused("wrong_passphrase", N_("The passphrase is wrong for this backup. Nothing was written."), status=403)
         try:
             salt, nonce = _unb64(opened.header["salt"]), _unb64(opened.header["nonce"])
         except (KeyError, ValueError, AttributeError) as e:
@@ -449,7 +471,7 @@ def restore(backup_file, data_dir, passphrase):
     data_dir = os.path.abspath(data_dir)
     if os.path.exists(data_dir) and (not os.path.isdir(data_dir) or os.listdir(data_dir)):
         raise BackupRefused("restore_not_empty",
-                            "The folder %(folder)s is not empty. Restore only onto a new, empty data folder; nothing was changed.",
+                            N_("The folder %(folder)s is not empty. Restore only onto a new, empty data folder; nothing was changed."),
                             folder=data_dir, status=409)
     key, opened, files = read_backup(backup_file, passphrase)
     made_dir = not os.path.exists(data_dir)
