@@ -51,6 +51,7 @@ catalogs: install
 	$(PY) tools/catalog.py notices appliance/meetings/notices.py appliance/meetings/notices_api.py webui/templates/notices
 	$(PY) tools/catalog.py usbexport appliance/usb/export.py
 	$(PY) tools/catalog.py usbimport appliance/usb/importer.py
+	$(PY) tools/catalog.py backup appliance/usb/backup.py webui/templates/backup
 
 clean:
 	rm -rf $(VENV) build *.egg-info test-artifacts

@@ -389,6 +389,47 @@ def cmd_usb_import(args):
     return 0
 
 
+
+def cmd_backup(args):
+    from appliance.config import Settings
+    from appliance.usb import backup
+
+    keep = args.keep if args.keep is not None else Settings.load(args.data).backup_keep
+    store = _unlock(args)
+    try:
+        path = backup.write_backup(store, args.data, args.out, keep=keep, actor="cli")
+        last = backup.last_backup(store)
+    except backup.BackupRefused as e:
+        raise StoreError(e.in_both()) from None
+    finally:
+        store.close()
+    print(f"wrote {path} ({last.size} bytes, {last.seconds:.1f} s); keeping the newest {keep} in {args.out}")
+    return 0
+
+
+def cmd_restore(args):
+    from appliance.usb import backup
+
+    passphrase = _read_passphrase(args, prompt="Passphrase of the backed-up appliance / 备份时的管理员口令: ")
+    try:
+        done = backup.restore(args.source, args.data, passphrase)
+    except backup.BackupRefused as e:
+        raise StoreError(e.in_both()) from None
+    print(f"restored {args.source} into {done.data_dir}: store {done.store_bytes} bytes, {done.files} other files; "
+          f"audit log intact: {done.audit_entries} entries, head {done.audit_head}")
+    return 0
+
+
+def _keep(text):
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if not 1 <= n <= 366:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a whole number of backups from 1 to 366")
+    return n
+
+
 def parser():
     p = argparse.ArgumentParser(prog="yishi", description="Yishi (议事): paperless meeting appliance")
     p.add_argument("--version", action="version", version=f"yishi {__version__}")
@@ -509,6 +550,19 @@ def parser():
     which.add_argument("--all", action="store_true", help="import every file that can be imported")
     which.add_argument("--file", action="append", metavar="NAME", help="import this file (as listed; repeat)")
     sp.set_defaults(func=cmd_usb_import)
+
+    sp = sub.add_parser("backup", help="write an encrypted backup of the whole appliance into a folder (the backup stick)")
+    data(sp)
+    unlocking(sp)
+    sp.add_argument("--out", required=True, help="folder to write the backup into")
+    sp.add_argument("--keep", type=_keep, help="keep the newest N backups there (default: the backup_keep setting, 7)")
+    sp.set_defaults(func=cmd_backup)
+
+    sp = sub.add_parser("restore", help="restore a backup onto a new, empty data folder")
+    sp.add_argument("--from", dest="source", required=True, metavar="FILE", help="the backup file")
+    sp.add_argument("--data", required=True, help="the new data folder (missing or empty)")
+    sp.add_argument("--passphrase-file", help="file with the admin passphrase of the backed-up appliance")
+    sp.set_defaults(func=cmd_restore)
     return p
 
 
