@@ -33,7 +33,7 @@ ERRORS = ("removed", "write_failed", "mount_failed", "unlock_failed", "unsupport
 OPS = {
     # op: (required fields besides v/op/job, optional fields)
     "unlock": ({"passphrase"}, set()),
-    "write": ({"folder"}, set()),
+    "write": ({"folder"}, {"merge"}),  # merge: add to the folder if it exists (the backup stick's)
     "fetch": ({"files"}, set()),
     "eject": (set(), set()),
 }
@@ -96,6 +96,10 @@ def check_request(msg):
         if not folder_name_ok(msg["folder"]):
             raise Refused("path_escape", repr(msg["folder"])[:80])
         out["folder"] = msg["folder"]
+        merge = msg.get("merge", False)
+        if not isinstance(merge, bool):
+            raise Refused("bad_fields", "merge")
+        out["merge"] = merge
     elif op == "fetch":
         files = msg["files"]
         if (not isinstance(files, list) or not 1 <= len(files) <= MAX_FETCH

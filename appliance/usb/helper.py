@@ -13,6 +13,7 @@ on the stick or in the spool. It reports every step in the channel's state file.
 plugged in while one is held is named in the channel and refused until it is pulled.
 """
 
+import contextlib
 import errno
 import fcntl
 import json
@@ -284,7 +285,7 @@ class Helper:
         if state not in rules.IDLE:
             return self._refused("busy")
         if op == "write":
-            return self._write(job, msg["folder"])
+            return self._write(job, msg["folder"], msg["merge"])
         if op == "fetch":
             return self._fetch(job, msg["files"])
         if op == "eject":
@@ -408,6 +409,7 @@ class Helper:
             return self.report(rules.ERROR, error="too_large", job=job)
         try:
             dest = self._job_dir(job, "in", create=True)
+            os.fchmod(dest, 0o2770)  # the web process moves the files out of it
         except OSError as e:
             log.warning("fetch %s: spool folder: %s", job, e)
             return self.report(rules.ERROR, error="source_missing", job=job)
@@ -422,7 +424,6 @@ class Helper:
             fd = os.open("index.json", os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o640, dir_fd=dest)
             try:
                 os.write(fd, data)
-                os.fchown(fd, owner.st_uid, owner.st_gid)
                 os.fsync(fd)
             finally:
                 os.close(fd)
@@ -456,7 +457,6 @@ class Helper:
                     if copied > rules.MAX_FETCH_FILE:  # it grew after the listing: not a stick we trust
                         raise OSError(errno.EFBIG, "file larger than listed")
                     os.write(out, chunk)
-                os.fchown(out, owner.st_uid, owner.st_gid)
                 os.fsync(out)
             finally:
                 os.close(out)
@@ -486,7 +486,7 @@ class Helper:
                 raise rules.Refused("path_escape", f"special file {entry.name!r}"[:80])
         return files
 
-    def _write(self, job, folder):
+    def _write(self, job, folder, merge=False):
         try:
             src = self._job_dir(job, "out")
         except OSError as e:
@@ -506,11 +506,11 @@ class Helper:
             ok, needed = rules.fits([s for _, s in files], self.stick["free"], self.stick["block"])
             if not ok:
                 return self.report(rules.NO_SPACE, job=job, needed=needed, free=self.stick["free"])
-            self._copy_out(job, folder, src, files)
+            self._copy_out(job, folder, src, files, merge)
         finally:
             os.close(src)
 
-    def _copy_out(self, job, folder, src, files):
+    def _copy_out(self, job, folder, src, files, merge=False):
         total_bytes = sum(s for _, s in files)
         self.report(rules.WRITING, job=job, done=0, total=len(files), bytes_done=0, bytes_total=total_bytes)
         try:
@@ -523,28 +523,33 @@ class Helper:
         root = os.open(self.mountpoint, os.O_RDONLY | os.O_DIRECTORY)
         partial = f"{folder}.未完成"
         try:
-            final = folder
-            n = 2
-            while True:  # never replace an earlier export of the same day
+            if merge and _is_dir(root, folder):
+                # The backup stick's folder: each file lands under a temporary name and gets its
+                # own only when it is whole; nothing there is replaced.
+                final = folder
+                top = _dir_fd(root, folder)
                 try:
-                    os.stat(final, dir_fd=root, follow_symlinks=False)
-                except FileNotFoundError:
-                    break
-                final, n = f"{folder}-{n}", n + 1
-            _remove_tree(root, partial)  # left by a stick pulled during an earlier export
-            os.mkdir(partial, 0o755, dir_fd=root)
-            top = _dir_fd(root, partial)
-            done_bytes = 0
-            try:
-                for n_done, (parts, _) in enumerate(files, 1):
-                    done_bytes += self._copy_file(src, top, parts)
-                    self.report(rules.WRITING, job=job, done=n_done, total=len(files),
-                                bytes_done=done_bytes, bytes_total=total_bytes)
-                os.fsync(top)
-            finally:
-                os.close(top)
-            # Only a folder whose every file reached the stick gets the name staff look for.
-            os.rename(partial, final, src_dir_fd=root, dst_dir_fd=root)
+                    self._copy_files(job, src, top, files, total_bytes, suffix=".未完成")
+                finally:
+                    os.close(top)
+            else:
+                final = folder
+                n = 2
+                while True:  # never replace an earlier export of the same day
+                    try:
+                        os.stat(final, dir_fd=root, follow_symlinks=False)
+                    except FileNotFoundError:
+                        break
+                    final, n = f"{folder}-{n}", n + 1
+                _remove_tree(root, partial)  # left by a stick pulled during an earlier export
+                os.mkdir(partial, 0o755, dir_fd=root)
+                top = _dir_fd(root, partial)
+                try:
+                    self._copy_files(job, src, top, files, total_bytes)
+                finally:
+                    os.close(top)
+                # Only a folder whose every file reached the stick gets the name staff look for.
+                os.rename(partial, final, src_dir_fd=root, dst_dir_fd=root)
             os.fsync(root)
         except OSError as e:
             log.error("write %s to %s failed: %s", job, self.kname, e)
@@ -553,6 +558,15 @@ class Helper:
             code = "no_space" if e.errno == errno.ENOSPC else "write_failed"
             try:
                 _remove_tree(root, partial)
+                if merge:
+                    top = _dir_fd(root, folder)
+                    try:
+                        for parts, _ in files:
+                            with contextlib.suppress(FileNotFoundError):
+                                os.unlink(parts[-1] + ".未完成", dir_fd=top)
+                    finally:
+                        os.close(top)
+                self._remount("ro")
             except OSError:
                 pass
             return self.report(rules.ERROR, error=code, job=job)
@@ -570,7 +584,15 @@ class Helper:
         self.report(rules.DONE, job=job, folder=final, done=len(files), total=len(files),
                     bytes_done=total_bytes, bytes_total=total_bytes)
 
-    def _copy_file(self, src_root, dest_root, parts):
+    def _copy_files(self, job, src, top, files, total_bytes, suffix=""):
+        done_bytes = 0
+        for n_done, (parts, _) in enumerate(files, 1):
+            done_bytes += self._copy_file(src, top, parts, suffix)
+            self.report(rules.WRITING, job=job, done=n_done, total=len(files),
+                        bytes_done=done_bytes, bytes_total=total_bytes)
+        os.fsync(top)
+
+    def _copy_file(self, src_root, dest_root, parts, suffix=""):
         sfd, dfd = os.dup(src_root), os.dup(dest_root)
         try:
             for part in parts[:-1]:
@@ -580,11 +602,13 @@ class Helper:
                 nxt = _dir_fd(dfd, part, create=True, mode=0o755)
                 os.close(dfd)
                 dfd = nxt
+            if suffix and os.path.lexists(f"/proc/self/fd/{dfd}/{parts[-1]}"):
+                raise OSError(errno.EEXIST, f"{parts[-1]!r} is already on the stick")
             src = os.open(parts[-1], os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=sfd)
             try:
                 if not stat.S_ISREG(os.fstat(src).st_mode):
                     raise OSError(errno.EINVAL, f"not a regular file: {parts[-1]!r}")
-                out = os.open(parts[-1], os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644, dir_fd=dfd)
+                out = os.open(parts[-1] + suffix, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644, dir_fd=dfd)
                 try:
                     copied = 0
                     while chunk := os.read(src, CHUNK):
@@ -597,11 +621,20 @@ class Helper:
                     os.close(out)
             finally:
                 os.close(src)
+            if suffix:
+                os.rename(parts[-1] + suffix, parts[-1], src_dir_fd=dfd, dst_dir_fd=dfd)
             os.fsync(dfd)
             return copied
         finally:
             os.close(sfd)
             os.close(dfd)
+
+
+def _is_dir(dir_fd, name):
+    try:
+        return stat.S_ISDIR(os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mode)
+    except FileNotFoundError:
+        return False
 
 
 def _remove_tree(dir_fd, name):

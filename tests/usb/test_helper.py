@@ -212,3 +212,22 @@ def test_no_stick_helper_leaves_no_mount(door):
     mounts = subprocess.run(["findmnt", "-rn", "-o", "TARGET"], capture_output=True, text=True).stdout
     assert str(door.mounts) not in mounts
     assert state(door.channel)["state"] == rules.NO_STICK
+
+
+def test_backup_stick_folder_takes_new_files_beside_the_old_and_replaces_none(door):
+    stick = door.stick(files={"议事备份/yishi-backup-20261201.ysb": b"old backup"})
+    helper, found = ready(door, stick)
+    job = ch.make_job(door.spool)
+    put_out(door.spool, job, {"yishi-backup-20261207.ysb": b"new backup"})
+    ch.submit(door.channel, "write", job, folder="议事备份", merge=True)
+    done = wait_state(door.channel, rules.DONE, after=found["seq"], helper=helper)
+    assert done["folder"] == "议事备份"
+    # The same file name again is refused rather than replaced.
+    again = ch.make_job(door.spool)
+    put_out(door.spool, again, {"yishi-backup-20261207.ysb": b"other bytes"})
+    ch.submit(door.channel, "write", again, folder="议事备份", merge=True)
+    failed = wait_state(door.channel, rules.ERROR, after=done["seq"], helper=helper)
+    assert failed["error"] == "write_failed" and failed["job"] == again
+    helper.stop()
+    assert stick.contents(door.tmp / "check") == {"议事备份/yishi-backup-20261201.ysb": b"old backup",
+                                                  "议事备份/yishi-backup-20261207.ysb": b"new backup"}
