@@ -101,8 +101,9 @@ def lines(store, meeting_id):
     out.append(("h2", "记录核验"))
     out.append(("p", f"审计日志链头哈希：{audit.head(store)}"))
     # The key that signs USB exports (appliance/usb/signing.py): a reader of an export compares
-    # the fingerprint its verifier prints with this one.
-    out.append(("p", f"导出签名公钥指纹：{signing.for_store(store).fingerprint}"))
+    # the fingerprint its verifier prints with this one, so it gets a line of its own (never wrapped).
+    out.append(("p", "导出签名公钥指纹（用于核验U盘导出）："))
+    out.append(("p", signing.for_store(store).fingerprint))
     out.append(("p", f"生成时间：{time.strftime('%Y-%m-%d %H:%M:%S')}（议事系统自动生成）"))
     return out
 

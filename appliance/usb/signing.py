@@ -15,6 +15,7 @@ import base64
 import hashlib
 import json
 import os
+import tempfile
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes, serialization
@@ -68,8 +69,7 @@ def _create(data_dir, data_key):
            "nonce": base64.b64encode(nonce).decode("ascii"),
            "sealed": base64.b64encode(AESGCM(_seal_key(data_key)).encrypt(nonce, _raw_private(private), _AAD)).decode("ascii")}
     path = _path(data_dir)
-    tmp = f"{path}.{os.getpid()}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    fd, tmp = tempfile.mkstemp(prefix=KEY_FILE + ".", suffix=".tmp", dir=data_dir)  # mode 0600, a name of its own
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         json.dump(doc, f, indent=1)
         f.flush()
