@@ -245,6 +245,42 @@ class Door:
             pass
 
 
+# ---- the backup stick (备份U盘) ---------------------------------------------------------------------
+
+def designated_stick(store):
+    row = store.one("SELECT uuid, label, vendor, model, serial, designated_at, designated_by FROM backup_sticks WHERE id = 1")
+    return None if row is None else dict(zip(("uuid", "label", "vendor", "model", "serial", "at", "by"), row))
+
+
+def designate(store, state, *, actor_id, now=None):
+    """Make the stick plugged in now the backup stick (it is known by its UUID from then on)."""
+    stick = _stick(state)
+    if state["state"] == rules.NO_STICK or not stick.get("uuid"):
+        raise UserError("usb_no_stick", _l("No stick is plugged in. Plug the stick into the appliance and wait for it to appear here."), status=409)
+    now = time.time() if now is None else now
+    fields = [str(stick.get(k))[:64] if stick.get(k) else None for k in ("uuid", "label", "vendor", "model", "serial")]
+    with store.write() as db:
+        db.execute("INSERT INTO backup_sticks (id, uuid, label, vendor, model, serial, designated_at, designated_by) "
+                   "VALUES (1, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET uuid = excluded.uuid, "
+                   "label = excluded.label, vendor = excluded.vendor, model = excluded.model, serial = excluded.serial, "
+                   "designated_at = excluded.designated_at, designated_by = excluded.designated_by",
+                   (*fields, now, str(actor_id)))
+        audit.record(db, actor_id, "usb.backup_stick", {"stick": stick}, now)
+
+
+def nightly_backup_due(door, store, state, now):
+    """Whether the nightly backup should start now: the designated stick is in and idle, and
+    appliance.usb.backup says one is due."""
+    from appliance.usb import backup
+
+    if store is None or state["state"] not in (rules.FOUND, rules.DONE) or state.get("ejected"):
+        return False
+    chosen = designated_stick(store)
+    stick = _stick(state)
+    return (chosen is not None and stick.get("uuid") == chosen["uuid"] and not stick.get("read_only")
+            and backup.backup_due(store, now))
+
+
 def _stick(state):
     stick = state.get("stick") or {}
     out = {k: stick[k] for k in STICK_FIELDS if stick.get(k) not in (None, "")}
@@ -259,9 +295,11 @@ class Watcher:
     and audits finished jobs. Every worker starts one; a lock in the channel lets only one of
     them watch at a time (the next takes over if its process dies)."""
 
-    def __init__(self, door, publish, store_getter, interval=0.25):
+    def __init__(self, door, publish, store_getter, data_dir=None, interval=0.25, nightly_every=60):
         self.door, self.publish, self.store_getter, self.interval = door, publish, store_getter, interval
+        self.data_dir, self.nightly_every = data_dir, nightly_every
         self._thread = None
+        self._next_nightly = 0.0
 
     def start(self):
         if self._thread is None:
@@ -289,6 +327,19 @@ class Watcher:
                     except Exception:
                         log.exception("USB job outcome not audited")
                     self.publish(TOPIC, EVENT, {"state": state["state"], "seq": state.get("seq"), "job": state.get("job")})
+                self._nightly(state)
             except Exception:
                 log.exception("USB state not read")
             time.sleep(self.interval)
+
+    def _nightly(self, state):
+        now = time.monotonic()
+        if self.data_dir is None or now < self._next_nightly:
+            return
+        self._next_nightly = now + self.nightly_every
+        store = self.store_getter()
+        if nightly_backup_due(self.door, store, state, time.time()):
+            try:
+                self.door.start_backup(store, self.data_dir, actor_id="backup")
+            except Exception:
+                log.exception("nightly backup not started")
