@@ -52,6 +52,7 @@ catalogs: install
 	$(PY) tools/catalog.py usbexport appliance/usb/export.py
 	$(PY) tools/catalog.py usbimport appliance/usb/importer.py
 	$(PY) tools/catalog.py backup appliance/usb/backup.py webui/templates/backup
+	$(PY) tools/catalog.py usb appliance/usb/door.py appliance/usb/views.py webui/templates/usb
 
 clean:
 	rm -rf $(VENV) build *.egg-info test-artifacts

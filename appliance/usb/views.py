@@ -72,8 +72,16 @@ def _back():
 
 
 def _panel_context(page):
+    from appliance.usb.importer import safe_name
+
     state = door().status()
-    stick = state.get("stick") or {}
+    # A stick's names and descriptors are untrusted: shown only made harmless (no control or
+    # bidi characters), and Jinja escapes them as well.
+    for f in state.get("files") or ():
+        f["shown"] = " / ".join(safe_name(part) for part in str(f.get("name", "")).split("/"))
+    stick = {k: (safe_name(v, 64) if isinstance(v, str) else v) for k, v in (state.get("stick") or {}).items()}
+    state["others"] = [{k: (safe_name(v, 64) if isinstance(v, str) else v) for k, v in o.items()}
+                       for o in state.get("others") or ()]
     return {"usb": state, "stick": stick, "page": page, "rules": rules, "mb": _mb,
             "progress": _progress(state)}
 
