@@ -35,10 +35,18 @@ def _usb_topics(store, person, args):
 TOPIC_PROVIDERS.append(_usb_topics)
 
 
-def door():
+@bp.record_once
+def _watch_from_the_start(setup_state):
+    """Serving (not under tests, which make hundreds of apps), each worker starts its watcher at
+    once, so the nightly backup runs even when nobody opens a USB page."""
+    if not setup_state.app.config.get("TESTING"):
+        door(setup_state.app)
+
+
+def door(app=None):
     """The app's door (channel and spool from the config, else the appliance's defaults), with
     its watcher started in this process (only one process watches at a time)."""
-    app = current_app
+    app = app or current_app
     d = app.extensions.get("yishi_usb")
     if d is None:
         from appliance.web.events import broadcaster
@@ -46,7 +54,8 @@ def door():
         extra = app.extensions["yishi"].config.extra
         d = app.extensions["yishi_usb"] = Door(extra.get("usb_channel"), extra.get("usb_spool"))
         appliance = app.extensions["yishi"]
-        Watcher(d, broadcaster(app).publish, lambda: appliance.store, data_dir=appliance.config.data_dir).start()
+        Watcher(d, lambda *event: broadcaster(app).publish(*event), lambda: appliance.store,
+                data_dir=appliance.config.data_dir).start()
     return d
 
 
