@@ -39,6 +39,7 @@ def write_atomically(path, data, mode=0o640):
     tmp = f"{path}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode)
     try:
+        os.fchmod(fd, mode)  # not narrowed by the writer's umask: the other side reads it by group
         os.write(fd, data)
         os.fsync(fd)
     finally:
@@ -89,7 +90,7 @@ def submit(channel, op, job, **fields):
     rules.check_request(msg)  # the web side never sends what the helper would refuse
     folder = os.path.join(channel, "requests")
     write_atomically(os.path.join(folder, f"{job}.{int(time.time() * 1000)}.json"),
-                     json.dumps(msg, ensure_ascii=False).encode("utf-8"), mode=0o600)
+                     json.dumps(msg, ensure_ascii=False).encode("utf-8"), mode=0o640)  # the helper reads it by group
     return job
 
 

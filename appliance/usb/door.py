@@ -60,7 +60,10 @@ class Door:
     # ---- jobs ---------------------------------------------------------------------------------
 
     def _new_job(self, kind, actor_id, **facts):
-        os.makedirs(os.path.join(self.spool, "jobs"), exist_ok=True)
+        jobs = os.path.join(self.spool, "jobs")
+        if not os.path.isdir(jobs):
+            os.makedirs(jobs, exist_ok=True)
+            os.chmod(jobs, 0o2770)  # the web service's umask is 0077; the helper enters as a group member
         job = ch.make_job(self.spool)
         folder = os.path.join(self.spool, "jobs", job)
         os.chmod(folder, 0o2770)  # the helper reads and writes it as a member of the group (setgid keeps it)

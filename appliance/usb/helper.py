@@ -183,7 +183,11 @@ class Helper:
     # ---- the main loop ------------------------------------------------------------------------
 
     def run(self):
-        os.makedirs(os.path.join(self.channel, "requests"), exist_ok=True)
+        for sub in ("requests", "others"):
+            folder = os.path.join(self.channel, sub)
+            if not os.path.isdir(folder):
+                os.makedirs(folder, exist_ok=True)
+                os.chmod(folder, 0o2770)  # the web process (group yishi) puts its requests here
         signal.signal(signal.SIGTERM, self._on_term)
         signal.signal(signal.SIGHUP, self._on_term)
         if not self._take_the_door():

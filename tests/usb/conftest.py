@@ -76,11 +76,11 @@ class Stick:
 class HelperProcess:
     """`yishi usb-helper <device>` as udev's unit would run it (here without the unit's sandbox)."""
 
-    def __init__(self, stick, channel, spool, mount_base):
+    def __init__(self, stick, channel, spool, mount_base, prefix=()):
         self.channel, self.spool = Path(channel), Path(spool)
         self.log = Path(channel).parent / f"helper-{stick.kname}.log"
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "appliance.cli", "usb-helper", stick.kname, "--channel", str(channel),
+            [*prefix, sys.executable, "-m", "appliance.cli", "usb-helper", stick.kname, "--channel", str(channel),
              "--spool", str(spool), "--mount-base", str(mount_base)],
             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=open(self.log, "wb"))
 

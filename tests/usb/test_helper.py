@@ -231,3 +231,65 @@ def test_backup_stick_folder_takes_new_files_beside_the_old_and_replaces_none(do
     helper.stop()
     assert stick.contents(door.tmp / "check") == {"议事备份/yishi-backup-20261201.ysb": b"old backup",
                                                   "议事备份/yishi-backup-20261207.ysb": b"new backup"}
+
+
+WEB_SIDE = r"""
+import json, os, sys
+from appliance.usb import channel as ch
+from appliance.usb.door import Door
+os.umask(0o077)  # yishi.service's UMask
+d = Door(sys.argv[1], sys.argv[2])
+job, folder = d._new_job("export", 7)
+os.makedirs(os.path.join(folder, "out", "会议"))
+with open(os.path.join(folder, "out", "会议", "纪要.pdf"), "wb") as f:
+    f.write(b"%PDF-1.7 minutes")
+d._share(folder)
+ch.submit(d.channel, "write", job, folder="议事导出-perm")
+print(job)
+"""
+
+
+def test_the_two_sides_meet_only_through_the_group_as_the_units_run_them(door, tmp_path):
+    """As on the Pi: the web side an unprivileged user with umask 0077, the helper root with
+    CAP_SYS_ADMIN alone (no CAP_DAC_OVERRIDE, no CAP_CHOWN) and the web service's group; the
+    channel and spool root's, of that group, setgid (tmpfiles.d/yishi-usb.conf). Here the
+    unprivileged user is nobody and the group nogroup."""
+    import shutil
+    import subprocess
+    import sys
+    import tempfile
+
+    from tests.usb.conftest import HelperProcess, need
+
+    need(shutil.which("setpriv") is not None, "setpriv (util-linux) is missing")
+    base = tempfile.mkdtemp(prefix="yishi-usb-perm-", dir="/tmp")
+    try:
+        os.chmod(base, 0o711)
+        channel, spool, mounts = (os.path.join(base, n) for n in ("channel", "spool", "mnt"))
+        for d in (channel, spool):
+            os.mkdir(d)
+            os.chown(d, 0, 65534)
+            os.chmod(d, 0o2770)
+        os.mkdir(mounts, 0o700)
+        stick = door.stick(label="PERM")
+        helper = HelperProcess(stick, channel, spool, mounts, prefix=(
+            "setpriv", "--bounding-set=-all,+sys_admin", "--inh-caps=-all", "--groups=65534", "--"))
+        try:
+            found = wait_state(channel, rules.FOUND, helper=helper)
+            web = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", sys.executable,
+                                  "-c", WEB_SIDE, channel, spool], capture_output=True, text=True, cwd=door.tmp,
+                                 env={**os.environ, "PYTHONPATH": str(__import__("pathlib").Path(__file__).resolve().parents[2])})
+            assert web.returncode == 0, web.stderr
+            job = web.stdout.strip()
+            done = wait_state(channel, rules.DONE, after=found["seq"], helper=helper)
+            assert done["job"] == job
+            # The web side reads the state as nobody (its group), never as root.
+            seen = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "cat",
+                                   os.path.join(channel, "state.json")], capture_output=True, text=True)
+            assert seen.returncode == 0 and '"done"' in seen.stdout, seen.stderr
+        finally:
+            helper.stop()
+        assert stick.contents(door.tmp / "check") == {"议事导出-perm/会议/纪要.pdf": b"%PDF-1.7 minutes"}
+    finally:
+        subprocess.run(["umount", "-l", *[os.path.join(mounts, m) for m in os.listdir(mounts)]], capture_output=True)
+        shutil.rmtree(base, ignore_errors=True)
