@@ -31,6 +31,7 @@ from appliance.usb import channel as ch
 log = logging.getLogger("yishi.usb")
 
 CHUNK = 1024 * 1024
+REPORT_EVERY = 0.1  # seconds between two "writing n of m" states
 MAX_DEPTH = 4
 
 
@@ -589,12 +590,27 @@ class Helper:
                     bytes_done=total_bytes, bytes_total=total_bytes)
 
     def _copy_files(self, job, src, top, files, total_bytes, suffix=""):
-        done_bytes = 0
+        done_bytes, reported = 0, time.monotonic()
         for n_done, (parts, _) in enumerate(files, 1):
             done_bytes += self._copy_file(src, top, parts, suffix)
-            self.report(rules.WRITING, job=job, done=n_done, total=len(files),
-                        bytes_done=done_bytes, bytes_total=total_bytes)
-        os.fsync(top)
+            # At most ten states a second: each is a file replaced in the channel, and the page
+            # fetches its panel again for each.
+            if time.monotonic() - reported >= REPORT_EVERY or n_done == len(files):
+                reported = time.monotonic()
+                self.report(rules.WRITING, job=job, done=n_done, total=len(files),
+                            bytes_done=done_bytes, bytes_total=total_bytes)
+        # Every folder once, after its files (each file was fsynced as it was written): only
+        # then may the export's folder get its final name.
+        for folder in sorted({parts[:-1] for parts, _ in files}, key=len, reverse=True):
+            fd = os.dup(top)
+            try:
+                for part in folder:
+                    nxt = _dir_fd(fd, part)
+                    os.close(fd)
+                    fd = nxt
+                os.fsync(fd)
+            finally:
+                os.close(fd)
 
     def _copy_file(self, src_root, dest_root, parts, suffix=""):
         sfd, dfd = os.dup(src_root), os.dup(dest_root)
@@ -627,7 +643,6 @@ class Helper:
                 os.close(src)
             if suffix:
                 os.rename(parts[-1] + suffix, parts[-1], src_dir_fd=dfd, dst_dir_fd=dfd)
-            os.fsync(dfd)
             return copied
         finally:
             os.close(sfd)
