@@ -366,7 +366,10 @@ def export_minutes(store, data_dir, meeting_ids, dest_root, *, actor_id, stick=N
         }
         tag_hash = bag.write(staging, info, key)
         contents = bag.files(staging)
-        os.chmod(staging, 0o755)
+        try:
+            os.chmod(staging, 0o755)  # mkdtemp's 0700 would lock out the stick's next reader on ext4
+        except OSError:
+            pass  # FAT and exFAT refuse a mode their mount options do not give; nothing to lock out there
         tick()
         if archive:
             final = _write_archive(staging, dest_root, base, archive_passphrase)

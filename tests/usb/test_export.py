@@ -42,7 +42,7 @@ def test_the_export_is_a_valid_bag_that_the_shipped_script_verifies(room, export
     assert os.listdir(os.path.dirname(exported.path)) == [os.path.basename(exported.path)]  # no partial left
     bag = bagit.Bag(exported.path)
     bag.validate()  # raises BagValidationError on any problem
-    assert set(bag.algorithms) == {"sha256"}
+    assert set(bag.algorithms) == {"sha256"} and bag.version_info == (1, 0)
     assert not [n for n in os.listdir(exported.path) if n.startswith(("manifest-md5", "manifest-sha1", "tagmanifest-md5"))]
     fp = signing.load(room.data_dir, room.store._key).fingerprint
     assert bag.info["Signing-Key-Fingerprint"] == fp
