@@ -102,5 +102,28 @@ def files(folder):
     return out
 
 
+def _without_pkg_resources():
+    """bagit 1.8.1 (the newest with a wheel) imports pkg_resources only to read its own version:
+    that import costs about 0.3 s, and pkg_resources is deprecated in setuptools and absent from a
+    venv without setuptools. This child imports nothing but bagit, so it gets a stand-in that
+    answers that one question from importlib.metadata (bagit 1.9 does not ask it at all)."""
+    import importlib.metadata
+    import types
+
+    class DistributionNotFound(Exception):
+        pass
+
+    def get_distribution(name):
+        try:
+            return types.SimpleNamespace(version=importlib.metadata.version(name))
+        except importlib.metadata.PackageNotFoundError as e:
+            raise DistributionNotFound(name) from e
+
+    stand_in = types.ModuleType("pkg_resources")
+    stand_in.DistributionNotFound, stand_in.get_distribution = DistributionNotFound, get_distribution
+    sys.modules["pkg_resources"] = stand_in
+
+
 if __name__ == "__main__":
+    _without_pkg_resources()
     _make_bag(json.loads(sys.stdin.buffer.read().decode("utf-8")))

@@ -10,6 +10,7 @@ import csv
 import datetime
 import errno
 import hashlib
+import importlib.metadata
 import io
 import json
 import os
@@ -43,6 +44,7 @@ def test_the_export_is_a_valid_bag_that_the_shipped_script_verifies(room, export
     bag = bagit.Bag(exported.path)
     bag.validate()  # raises BagValidationError on any problem
     assert set(bag.algorithms) == {"sha256"} and bag.version_info == (1, 0)
+    assert bag.info["Bag-Software-Agent"].startswith(f"bagit.py v{importlib.metadata.version('bagit')} ")
     assert not [n for n in os.listdir(exported.path) if n.startswith(("manifest-md5", "manifest-sha1", "tagmanifest-md5"))]
     fp = signing.load(room.data_dir, room.store._key).fingerprint
     assert bag.info["Signing-Key-Fingerprint"] == fp
