@@ -26,11 +26,11 @@ def _readme(fingerprint):
     return (
         "议事导出 / Yishi export\n\n"
         "本文件夹是一个 BagIt 包（RFC 8493）：data/ 下是会议记录（PDF）及表决结果、出席情况（CSV）。\n"
-        "核验：在本文件夹中运行  python3 verify.py\n"
+        "核验：在本文件夹中运行  python3 verify.py（Windows：py verify.py）\n"
         "它检查签名和每个文件的哈希，并打印签名公钥指纹；请与会议记录中印出的指纹核对。\n"
         f"签名公钥指纹：{fingerprint}\n\n"
         "This folder is a BagIt bag (RFC 8493): data/ holds the minutes (PDF), poll results and\n"
-        "attendance (CSV). To check it, run  python3 verify.py  in this folder: it checks the\n"
+        "attendance (CSV). To check it, run  python3 verify.py  (Windows: py verify.py) in this folder: it checks the\n"
         "signature and every file's hash, and prints the signing key's fingerprint; compare it\n"
         f"with the one printed in the minutes.\nSigning key fingerprint: {fingerprint}\n"
     )

@@ -396,7 +396,10 @@ def export_minutes(store, data_dir, meeting_ids, dest_root, *, actor_id, stick=N
             audit.record(db, actor_id, "usb.export", detail)
     except BaseException:
         # An export the log does not know of must not stay on the stick.
-        shutil.rmtree(final, ignore_errors=True) if os.path.isdir(final) else os.unlink(final)
+        if os.path.isdir(final):
+            shutil.rmtree(final, ignore_errors=True)
+        else:
+            os.unlink(final)
         raise
     return ExportResult(final, contents, sum(s for _, _, s in contents), key.fingerprint, tag_hash, archive, ids)
 
