@@ -187,6 +187,9 @@ def verify(bag_dir, expect_fingerprint=None):
     """Check the export in `bag_dir`; a Result saying whether it is intact, or what differs first."""
     r = Result()
     bag_dir = os.path.abspath(bag_dir)
+    if os.path.isfile(bag_dir) and bag_dir.lower().endswith(".7z"):
+        return r.fail(2, None, f"{bag_dir} 是加密压缩包：先用口令解压（7-Zip），再核验解压出的文件夹",
+                      f"{bag_dir} is an encrypted archive: extract it with its passphrase (7-Zip), then check the folder")
     if not os.path.isdir(bag_dir):
         return r.fail(2, None, f"{bag_dir} 不是文件夹", f"{bag_dir} is not a folder")
     for name in (TAGMANIFEST, SIGNATURE) + REQUIRED_TAGS:
