@@ -181,6 +181,7 @@ def test_classified_into_a_7z_that_opens_only_with_the_passphrase(room, tmp_path
     r = export.export_minutes(room.store, room.data_dir, [room.held, room.secret], str(stick), actor_id=room.secretary,
                               archive_passphrase="议事-archive-2026")
     assert r.archive and r.path.endswith(".7z") and os.listdir(stick) == [os.path.basename(r.path)]
+    assert r.total_bytes == os.path.getsize(r.path)
     assert scratch() == shm_before  # the plain scratch bag is gone
     with open(r.path, "rb") as f:
         raw = f.read()
