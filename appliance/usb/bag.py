@@ -18,8 +18,6 @@ import shutil
 import subprocess
 import sys
 
-from appliance.usb import verify
-
 VERIFY_SCRIPT = "verify.py"
 README = "README.txt"
 
@@ -28,11 +26,11 @@ def _readme(fingerprint):
     return (
         "议事导出 / Yishi export\n\n"
         "本文件夹是一个 BagIt 包（RFC 8493）：data/ 下是会议记录（PDF）及表决结果、出席情况（CSV）。\n"
-        "核验：在本文件夹中运行  python3 verify.py\n"
+        "核验：在本文件夹中运行  python3 verify.py（Windows：py verify.py）\n"
         "它检查签名和每个文件的哈希，并打印签名公钥指纹；请与会议记录中印出的指纹核对。\n"
         f"签名公钥指纹：{fingerprint}\n\n"
         "This folder is a BagIt bag (RFC 8493): data/ holds the minutes (PDF), poll results and\n"
-        "attendance (CSV). To check it, run  python3 verify.py  in this folder: it checks the\n"
+        "attendance (CSV). To check it, run  python3 verify.py  (Windows: py verify.py) in this folder: it checks the\n"
         "signature and every file's hash, and prints the signing key's fingerprint; compare it\n"
         f"with the one printed in the minutes.\nSigning key fingerprint: {fingerprint}\n"
     )
@@ -48,9 +46,14 @@ def write(folder, info, signing_key):
     worker that opens a relative path (the data folder may be given as one). So it runs in a
     child process of its own; only the signing, which needs the private key, stays here.
     """
+    from appliance.usb import verify
+
     job = {"folder": os.path.abspath(folder), "info": {**info, "Signing-Key-Fingerprint": signing_key.fingerprint},
-           "public": base64.b64encode(signing_key.public_raw).decode("ascii"), "fingerprint": signing_key.fingerprint}
-    r = subprocess.run([sys.executable, "-m", "appliance.usb.bag"], input=json.dumps(job).encode("utf-8"),
+           "public": base64.b64encode(signing_key.public_raw).decode("ascii"), "fingerprint": signing_key.fingerprint,
+           "verify_script": verify.__file__, "public_key_file": verify.PUBLIC_KEY}
+    # Run by path, not `-m appliance.usb.bag`: the child then imports bagit and nothing of ours
+    # (the appliance package would pull in Flask), so it starts in a fraction of the time.
+    r = subprocess.run([sys.executable, os.path.abspath(__file__)], input=json.dumps(job).encode("utf-8"),
                        capture_output=True, timeout=3600)
     if r.returncode != 0:
         raise OSError(f"writing the bag in {folder} failed: {r.stderr.decode('utf-8', 'replace').strip()[-2000:]}")
@@ -66,8 +69,13 @@ def _make_bag(job):
 
     folder = job["folder"]
     bag = bagit.make_bag(folder, bag_info=job["info"], checksums=["sha256"], processes=1)
-    shutil.copyfile(verify.__file__, os.path.join(folder, VERIFY_SCRIPT))
-    with open(os.path.join(folder, verify.PUBLIC_KEY), "w", encoding="ascii", newline="\n") as f:
+    # bagit-python still declares BagIt 0.97; what it wrote is RFC 8493's BagIt 1.0 (SHA-256
+    # manifests, UTF-8 tag files, Payload-Oxum), and it validates bags that declare 1.0 strictly.
+    with open(os.path.join(folder, "bagit.txt"), "w", encoding="utf-8", newline="\n") as f:
+        f.write("BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n")
+    bag = bagit.Bag(folder)
+    shutil.copyfile(job["verify_script"], os.path.join(folder, VERIFY_SCRIPT))
+    with open(os.path.join(folder, job["public_key_file"]), "w", encoding="ascii", newline="\n") as f:
         f.write(job["public"] + "\n")
     with open(os.path.join(folder, README), "w", encoding="utf-8-sig", newline="\r\n") as f:
         f.write(_readme(job["fingerprint"]))
@@ -94,5 +102,28 @@ def files(folder):
     return out
 
 
+def _without_pkg_resources():
+    """bagit 1.8.1 (the newest with a wheel) imports pkg_resources only to read its own version:
+    that import costs about 0.3 s, and pkg_resources is deprecated in setuptools and absent from a
+    venv without setuptools. This child imports nothing but bagit, so it gets a stand-in that
+    answers that one question from importlib.metadata (bagit 1.9 does not ask it at all)."""
+    import importlib.metadata
+    import types
+
+    class DistributionNotFound(Exception):
+        pass
+
+    def get_distribution(name):
+        try:
+            return types.SimpleNamespace(version=importlib.metadata.version(name))
+        except importlib.metadata.PackageNotFoundError as e:
+            raise DistributionNotFound(name) from e
+
+    stand_in = types.ModuleType("pkg_resources")
+    stand_in.DistributionNotFound, stand_in.get_distribution = DistributionNotFound, get_distribution
+    sys.modules["pkg_resources"] = stand_in
+
+
 if __name__ == "__main__":
+    _without_pkg_resources()
     _make_bag(json.loads(sys.stdin.buffer.read().decode("utf-8")))

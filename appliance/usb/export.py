@@ -54,7 +54,7 @@ METHOD_TEXT = {"electronic": "按表决器", "show_of_hands": "举手表决", "h
 class ExportResult:
     path: str                      # the finished folder (or the .7z archive) on the stick
     files: list                    # [(relative path inside the bag, sha256, size)]
-    total_bytes: int
+    total_bytes: int               # bytes on the stick: the bag's files, or the 7z archive
     fingerprint: str = ""
     tagmanifest_sha256: str = ""
     archive: bool = False
@@ -341,7 +341,8 @@ def export_minutes(store, data_dir, meeting_ids, dest_root, *, actor_id, stick=N
         if progress:
             progress(step, total_steps)
 
-    # The hidden partial name sits beside the final one, on the stick, so the rename is atomic.
+    # A plain export's hidden partial folder sits beside its final name, on the stick, so the
+    # rename that completes it is atomic; a 7z's plain bag is assembled in RAM (_scratch_root).
     scratch_parent = _scratch_root() if archive else dest_root
     staging = tempfile.mkdtemp(prefix=f".{base}-partial-", dir=scratch_parent)
     final = None
@@ -366,7 +367,10 @@ def export_minutes(store, data_dir, meeting_ids, dest_root, *, actor_id, stick=N
         }
         tag_hash = bag.write(staging, info, key)
         contents = bag.files(staging)
-        os.chmod(staging, 0o755)
+        try:
+            os.chmod(staging, 0o755)  # mkdtemp's 0700 would lock out the stick's next reader on ext4
+        except OSError:
+            pass  # FAT and exFAT refuse a mode their mount options do not give; nothing to lock out there
         tick()
         if archive:
             final = _write_archive(staging, dest_root, base, archive_passphrase)
@@ -393,9 +397,13 @@ def export_minutes(store, data_dir, meeting_ids, dest_root, *, actor_id, stick=N
             audit.record(db, actor_id, "usb.export", detail)
     except BaseException:
         # An export the log does not know of must not stay on the stick.
-        shutil.rmtree(final, ignore_errors=True) if os.path.isdir(final) else os.unlink(final)
+        if os.path.isdir(final):
+            shutil.rmtree(final, ignore_errors=True)
+        else:
+            os.unlink(final)
         raise
-    return ExportResult(final, contents, sum(s for _, _, s in contents), key.fingerprint, tag_hash, archive, ids)
+    written = os.path.getsize(final) if archive else sum(s for _, _, s in contents)
+    return ExportResult(final, contents, written, key.fingerprint, tag_hash, archive, ids)
 
 
 def _write_archive(staging, dest_root, base, passphrase):

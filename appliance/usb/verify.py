@@ -125,6 +125,7 @@ class Result:
         self.zh = self.en = ""
         self.status = 2
         self.checked = 0
+        self.info = {}   # bag-info.txt, once everything checked out (so it can be trusted)
 
     def fail(self, status, file, zh, en):
         self.ok, self.status, self.file, self.zh, self.en = False, status, file, zh, en
@@ -163,10 +164,32 @@ def _entries(path):
     return out
 
 
+def _bag_info(path):
+    """bag-info.txt as {label: value} (RFC 8493 2.2.2: continuation lines start with whitespace)."""
+    info, label = {}, None
+    with open(path, encoding="utf-8") as f:
+        for line in f.read().splitlines():
+            if line[:1] in (" ", "\t") and label:
+                info[label] += " " + line.strip()
+            elif ":" in line:
+                label, value = line.split(":", 1)
+                label = label.strip()
+                info[label] = value.strip()
+    return info
+
+
+SHOWN = (("Yishi-Room", "会议室 / room"), ("Yishi-Exported-At", "导出时间 / exported at"),
+         ("Yishi-Exporter", "导出人 / exported by"), ("Yishi-Meetings", "会议编号 / meetings"),
+         ("Yishi-Audit-Head", "审计日志链头哈希 / audit chain head"))
+
+
 def verify(bag_dir, expect_fingerprint=None):
     """Check the export in `bag_dir`; a Result saying whether it is intact, or what differs first."""
     r = Result()
     bag_dir = os.path.abspath(bag_dir)
+    if os.path.isfile(bag_dir) and bag_dir.lower().endswith(".7z"):
+        return r.fail(2, None, f"{bag_dir} 是加密压缩包：先用口令解压（7-Zip），再核验解压出的文件夹",
+                      f"{bag_dir} is an encrypted archive: extract it with its passphrase (7-Zip), then check the folder")
     if not os.path.isdir(bag_dir):
         return r.fail(2, None, f"{bag_dir} 不是文件夹", f"{bag_dir} is not a folder")
     for name in (TAGMANIFEST, SIGNATURE) + REQUIRED_TAGS:
@@ -223,6 +246,7 @@ def verify(bag_dir, expect_fingerprint=None):
             if rel not in in_manifest:
                 return r.fail(1, rel, f"清单之外多出的文件：{rel}", f"a file no manifest lists: {rel}")
     r.ok, r.status = True, 0
+    r.info = _bag_info(os.path.join(bag_dir, "bag-info.txt"))
     r.zh = f"完整无误：签名有效，{r.checked} 个文件的哈希全部一致"
     r.en = f"intact: the signature is valid and all {r.checked} file hashes match"
     return r
@@ -248,6 +272,9 @@ def main(argv=None):
     if r.fingerprint:
         print(f"签名公钥指纹 / signing key fingerprint: {r.fingerprint}")
         print("请与会议记录中印出的指纹核对 / compare it with the one printed in the minutes")
+    for label, text in SHOWN:
+        if label in r.info:
+            print(f"{text}: {r.info[label]}")
     stream = sys.stdout if r.ok else sys.stderr
     print(("通过" if r.ok else "未通过") + "：" + r.zh, file=stream)
     print(("OK" if r.ok else "FAILED") + ": " + r.en, file=stream)

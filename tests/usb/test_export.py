@@ -10,6 +10,7 @@ import csv
 import datetime
 import errno
 import hashlib
+import importlib.metadata
 import io
 import json
 import os
@@ -42,7 +43,8 @@ def test_the_export_is_a_valid_bag_that_the_shipped_script_verifies(room, export
     assert os.listdir(os.path.dirname(exported.path)) == [os.path.basename(exported.path)]  # no partial left
     bag = bagit.Bag(exported.path)
     bag.validate()  # raises BagValidationError on any problem
-    assert set(bag.algorithms) == {"sha256"}
+    assert set(bag.algorithms) == {"sha256"} and bag.version_info == (1, 0)
+    assert bag.info["Bag-Software-Agent"].startswith(f"bagit.py v{importlib.metadata.version('bagit')} ")
     assert not [n for n in os.listdir(exported.path) if n.startswith(("manifest-md5", "manifest-sha1", "tagmanifest-md5"))]
     fp = signing.load(room.data_dir, room.store._key).fingerprint
     assert bag.info["Signing-Key-Fingerprint"] == fp
@@ -57,6 +59,7 @@ def test_the_export_is_a_valid_bag_that_the_shipped_script_verifies(room, export
         r = bare_python(args[0], *args[1:], cwd=cwd)
         assert r.returncode == 0, r.stderr
         assert f"fingerprint: {fp}" in r.stdout and "OK: intact" in r.stdout
+        assert f"audit chain head: {head_then}" in r.stdout and "room: 测试会议室" in r.stdout
     r = subprocess.run([os.path.join(os.path.dirname(os.sys.executable), "yishi"), "verify-export", exported.path],
                        capture_output=True, text=True)
     assert r.returncode == 0 and fp in r.stdout
@@ -171,11 +174,15 @@ def test_classified_into_a_7z_that_opens_only_with_the_passphrase(room, tmp_path
 
     stick = tmp_path / "stick"
     stick.mkdir()
-    shm_before = set(os.listdir("/dev/shm"))
+    def scratch():  # only the export's own scratch folders: other processes use /dev/shm too
+        return {n for n in os.listdir("/dev/shm") if n.startswith(f".{export.FOLDER_PREFIX}-")}
+
+    shm_before = scratch()
     r = export.export_minutes(room.store, room.data_dir, [room.held, room.secret], str(stick), actor_id=room.secretary,
                               archive_passphrase="议事-archive-2026")
     assert r.archive and r.path.endswith(".7z") and os.listdir(stick) == [os.path.basename(r.path)]
-    assert set(os.listdir("/dev/shm")) == shm_before  # the plain scratch bag is gone
+    assert r.total_bytes == os.path.getsize(r.path)
+    assert scratch() == shm_before  # the plain scratch bag is gone
     with open(r.path, "rb") as f:
         raw = f.read()
     for secret_text in ("会议记录", "涉密", "manifest-sha256", "bag-info"):

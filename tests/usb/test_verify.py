@@ -186,6 +186,9 @@ def test_a_folder_that_is_no_export(tmp_path):
     assert code == 2 and "is missing" in out
     r = subprocess.run([YISHI, "verify-export", str(tmp_path / "nowhere")], capture_output=True, text=True)
     assert r.returncode == 2 and "not a folder" in r.stderr
+    (tmp_path / "议事导出-x.7z").write_bytes(b"7z\xbc\xaf\x27\x1c")
+    r = subprocess.run([YISHI, "verify-export", str(tmp_path / "议事导出-x.7z")], capture_output=True, text=True)
+    assert r.returncode == 2 and "extract it with its passphrase" in r.stderr and "先用口令解压" in r.stderr
 
 
 # -- the pure-Python Ed25519 carried inside the script ---------------------------------------------
