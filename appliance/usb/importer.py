@@ -40,7 +40,9 @@ OFD_SCRIPT = os.path.abspath(ofd.__file__)
 # renders in well under a second here.
 OFD_LIMITS = files.Limits(memory=1024 * MiB, cpu=60, wall=120)
 # What Windows and macOS leave on every stick: not documents, not worth a line in the list.
-SYSTEM_ENTRIES = {"System Volume Information", "$RECYCLE.BIN", "RECYCLER", "FOUND.000", "lost+found"}
+# (Other names beginning with a dot are listed: a document someone hid is still theirs to see.)
+SYSTEM_ENTRIES = {"System Volume Information", "$RECYCLE.BIN", "RECYCLER", "FOUND.000", "lost+found", ".Trashes",
+                  ".Spotlight-V100", ".fseventsd", ".TemporaryItems", ".DS_Store"}
 
 KINDS = {  # kind: (stored mime, extension the stored file is named with)
     "pdf": ("application/pdf", ".pdf"),
@@ -277,7 +279,7 @@ def scan(root, *, limits=Limits()):
                         "The stick holds more than %(n)d files and folders: too many to list. Put the "
                         "documents to import in a folder of their own on a stick with fewer files.",
                         n=limits.entries), status=413, entries=seen)
-                if entry.name.startswith(".") or entry.name in SYSTEM_ENTRIES:
+                if entry.name in SYSTEM_ENTRIES or entry.name.startswith("._"):  # macOS's AppleDouble
                     continue
                 ref = "/".join((*refs, entry.name))
                 name = safe_name(entry.name)
