@@ -342,8 +342,8 @@ class _Prepared:
     sha256: str
 
 
-def _refuse(candidate, code, limits):
-    message = refusal_text(code, limits)
+def _refuse(candidate, code, limits, message=None):
+    message = message or refusal_text(code, limits)
     raise UserError(f"usb_{code}", _l("%(name)s: %(reason)s Nothing was imported.", name=candidate.path,
                                       reason=message), status=422, file=candidate.path, reason=code)
 
@@ -417,6 +417,14 @@ def _prepare(root_fd, device, ref, limits, budget):
             _refuse(candidate, refusal, limits)
     elif kind == "ofd":
         document = render_ofd(data, candidate, limits)
+    if kind in ("pdf", "ofd"):
+        # The store's own check (files.clean_pdf: damaged, encrypted, a bomb) runs here too, so
+        # a bad PDF is refused before the first file of the import is stored. library.create
+        # runs it again on the same bytes; that second pass is the price of storing nothing.
+        try:
+            files.clean_pdf(document)
+        except UserError as e:
+            _refuse(candidate, e.code, limits, e.message)
     return _Prepared(candidate, data, document, kind, hashlib.sha256(data).hexdigest())
 
 

@@ -392,6 +392,13 @@ def test_one_bad_file_among_good_ones_stores_nothing(store, stick):
         importer.ingest(store, stick, ["a.pdf", "b.pdf", "c.png"], actor_id=None, target=importer.ToArchive())
     assert e.value.code == "usb_program" and e.value.details["file"] == "b.pdf"
     assert documents(store) == before
+    # A PDF that only the store's own PDF check finds bad (damaged inside) stores nothing either.
+    (stick / "b.pdf").write_bytes(b"%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 9 0 R >> endobj\n" + os.urandom(4000))
+    with pytest.raises(UserError) as e:
+        importer.ingest(store, stick, ["a.pdf", "b.pdf"], actor_id=None, target=importer.ToArchive())
+    assert e.value.code == "usb_bad_pdf", e.value.code
+    assert "未导入任何文件" in in_locale(e.value.message, "zh_CN") and "damaged" in in_locale(e.value.message, "en")
+    assert documents(store) == before
     assert stored_bytes(store, keep) == png_bytes()  # what was stored before is untouched
 
 
