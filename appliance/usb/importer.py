@@ -267,18 +267,20 @@ def scan(root, *, limits=Limits()):
         stack = [(root_fd, (), (), 0)]
         while stack:
             dir_fd, refs, shown, depth = stack.pop()
+            entries = []
             try:
                 with os.scandir(dir_fd) as it:
-                    entries = sorted(it, key=lambda e: e.name, reverse=True)
+                    for entry in it:  # counted as read: a folder of a million names stops at the bound
+                        seen += 1
+                        if seen > limits.entries:
+                            raise UserError("usb_too_many_files", _l(
+                                "The stick holds more than %(n)d files and folders: too many to list. Put "
+                                "the documents to import in a folder of their own on a stick with fewer files.",
+                                n=limits.entries), status=413, entries=seen)
+                        entries.append(entry)
             except OSError:
-                entries = []
-            for entry in entries:
-                seen += 1
-                if seen > limits.entries:
-                    raise UserError("usb_too_many_files", _l(
-                        "The stick holds more than %(n)d files and folders: too many to list. Put the "
-                        "documents to import in a folder of their own on a stick with fewer files.",
-                        n=limits.entries), status=413, entries=seen)
+                pass  # an unreadable folder (a damaged stick) lists what could be read
+            for entry in sorted(entries, key=lambda e: e.name):
                 if entry.name in SYSTEM_ENTRIES or entry.name.startswith("._"):  # macOS's AppleDouble
                     continue
                 ref = "/".join((*refs, entry.name))

@@ -37,6 +37,20 @@ def looks_like_zip(head):
     return head.startswith(b"PK\x03\x04")
 
 
+def _declared_members(source, size):
+    """The member count the end-of-central-directory record declares (0xFFFF: a ZIP64 archive,
+    which no OFD needs), or None when there is no such record; reads at most 64 KiB."""
+    tail = min(size, 22 + 0xFFFF)
+    source.seek(size - tail)
+    end = source.read(tail)
+    source.seek(0)
+    at = end.rfind(b"PK\x05\x06")
+    if at < 0 or len(end) - at < 22:
+        return None
+    count = int.from_bytes(end[at + 10:at + 12], "little")
+    return 1 << 32 if count == 0xFFFF else count
+
+
 def zip_problem(source, limits=ZipLimits(), inflate=True):
     """None when `source` (bytes, or a seekable binary file) is an OFD that is safe to unpack,
     else a short reason code: 'not_zip', 'not_ofd' (no OFD.xml at its root), 'encrypted',
@@ -48,6 +62,11 @@ def zip_problem(source, limits=ZipLimits(), inflate=True):
     else:
         size = source.seek(0, io.SEEK_END)
         source.seek(0)
+    declared = _declared_members(source, size)
+    if declared is None:
+        return "not_zip"
+    if declared > limits.members:
+        return "members"  # refused before zipfile builds an object per member
     try:
         z = zipfile.ZipFile(source)  # reads the central directory only
     except (zipfile.BadZipFile, ValueError, OSError, EOFError):

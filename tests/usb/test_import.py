@@ -258,6 +258,11 @@ def test_a_zip_whose_declared_sizes_lie_is_caught_when_inflated():
     assert ofd.zip_problem(lying, small, inflate=False) is None  # the directory alone looks harmless
     assert ofd.zip_problem(lying, small, inflate=True) in ("bomb", "not_zip")
     assert ofd.zip_problem(data, small, inflate=False) == "bomb"
+    # A directory that declares more members than allowed is refused before it is read.
+    end = data.rfind(b"PK\x05\x06")
+    huge = data[:end + 8] + b"\xff\xff\xff\xff" + data[end + 12:]
+    assert ofd.zip_problem(huge, inflate=False) == "members"
+    assert ofd.zip_problem(b"PK\x03\x04" + os.urandom(100)) == "not_zip"
 
 
 def test_unknown_empty_special_and_image_files_are_refused(store, stick):
