@@ -432,10 +432,13 @@ def _prepare(root_fd, device, ref, limits, budget):
 
 def render_ofd(data, candidate=None, limits=Limits()):
     """The PDF easyofd draws from an OFD, made in a confined child in a private folder in memory."""
+    from appliance.office.export import FONT_CANDIDATES
+
+    font = next(([path, str(index)] for path, index in FONT_CANDIDATES if os.path.exists(path)), [])
     shm = "/dev/shm" if os.access("/dev/shm", os.W_OK | os.X_OK) else None
     work = tempfile.mkdtemp(prefix="yishi-ofd-", dir=shm)  # 0700; easyofd unpacks here
     try:
-        ran = files.run_confined([sys.executable, "-I", OFD_SCRIPT, "render", "{doc}", work], data, OFD_LIMITS,
+        ran = files.run_confined([sys.executable, "-I", OFD_SCRIPT, "render", "{doc}", work, *font], data, OFD_LIMITS,
                                  max_output=files.MAX_BYTES + MiB)
     finally:
         shutil.rmtree(work, ignore_errors=True)

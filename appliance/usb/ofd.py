@@ -117,12 +117,34 @@ def zip_problem(source, limits=ZipLimits(), inflate=True):
     return None
 
 
-def render(data):
-    """The OFD's pages as a PDF (bytes). Only in the confined child: it unpacks into the cwd."""
+# easyofd draws all text in the font it registers as 宋体 (from Windows' simsun.ttc, which a Pi
+# does not have; without it the text silently falls back to Helvetica and Chinese disappears).
+# These are the names it and the OFDs from government systems use; each gets the appliance's CJK
+# font (fonts-wqy-zenhei, the one the minutes are printed in).
+CJK_FONT_NAMES = ("宋体", "SimSun", "仿宋", "FangSong", "仿宋_GB2312", "楷体", "KaiTi", "楷体_GB2312", "黑体", "SimHei")
+
+
+def _cjk_font(path, index):
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    for name in CJK_FONT_NAMES:
+        pdfmetrics.registerFont(TTFont(name, path, subfontIndex=index))
+
+
+def render(data, font=None):
+    """The OFD's pages as a PDF (bytes). Only in the confined child: it unpacks into the cwd.
+    font: (path, subfont index) of a TrueType CJK font for the text."""
+    import logging
+
     from loguru import logger
 
     logger.remove()  # easyofd logs every drawing step at DEBUG
+    logging.disable(logging.WARNING)
     from easyofd.ofd import OFD
+
+    if font:
+        _cjk_font(*font)  # after easyofd's own registrations, which it would otherwise replace
 
     doc = OFD()
     doc.read(data, fmt="binary", save_xml=False)
@@ -133,10 +155,11 @@ def render(data):
 
 
 def _main(argv):
-    """render DOC WORKDIR: one JSON line ({"ok": true} or {"ok": false, "reason": …}), then the PDF."""
+    """render DOC WORKDIR [FONT.ttc INDEX]: one JSON line ({"ok": true} or {"ok": false,
+    "reason": …}), then the PDF."""
     out = sys.stdout.buffer
     sys.stdout = sys.stderr  # easyofd print()s as it draws; only our answer goes to stdout
-    if len(argv) != 3 or argv[0] != "render":
+    if len(argv) not in (3, 5) or argv[0] != "render":
         out.write(b'{"ok": false, "reason": "usage"}\n')
         return 2
     with open(argv[1], "rb") as f:
@@ -151,7 +174,7 @@ def _main(argv):
         out.write(json.dumps({"ok": False, "reason": problem}).encode() + b"\n")
         return 0
     try:
-        pdf = render(data)
+        pdf = render(data, (argv[3], int(argv[4])) if len(argv) == 5 else None)
     except Exception as e:  # noqa: BLE001 - any failure of the parser is an unreadable file
         out.write(json.dumps({"ok": False, "reason": "unreadable", "detail": type(e).__name__}).encode() + b"\n")
         return 0

@@ -200,6 +200,38 @@ def test_pdf_ofd_jpeg_png_are_found_by_content_and_imported_byte_for_byte(store,
     assert audit.verify(store).ok
 
 
+def text_ofd(line):
+    """A minimal OFD with one line of text in 宋体, laid out as GB/T 33190 says (our own
+    writing, unlike easyofd's, whose OFD carries its page as an image): the kind a government
+    document system sends, whose text must survive the rendering."""
+    ns = 'xmlns:ofd="http://www.ofdspec.org/2016"'
+    head = '<?xml version="1.0" encoding="UTF-8"?>'
+    return zip_bytes([
+        ("OFD.xml", f'{head}<ofd:OFD {ns} Version="1.0" DocType="OFD"><ofd:DocBody><ofd:DocInfo><ofd:DocID>1'
+                    '</ofd:DocID></ofd:DocInfo><ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>'),
+        ("Doc_0/Document.xml", f'{head}<ofd:Document {ns}><ofd:CommonData><ofd:MaxUnitID>10</ofd:MaxUnitID>'
+                               '<ofd:PageArea><ofd:PhysicalBox>0 0 210 297</ofd:PhysicalBox></ofd:PageArea>'
+                               '<ofd:PublicRes>PublicRes.xml</ofd:PublicRes></ofd:CommonData><ofd:Pages>'
+                               '<ofd:Page ID="1" BaseLoc="Pages/Page_0/Content.xml"/></ofd:Pages></ofd:Document>'),
+        ("Doc_0/PublicRes.xml", f'{head}<ofd:Res {ns} BaseLoc="Res"><ofd:Fonts><ofd:Font ID="3" FontName="宋体" '
+                                'FamilyName="宋体"/></ofd:Fonts></ofd:Res>'),
+        ("Doc_0/Pages/Page_0/Content.xml", f'{head}<ofd:Page {ns}><ofd:Content><ofd:Layer ID="4"><ofd:TextObject '
+                                           'ID="5" Font="3" Size="5" Boundary="20 20 170 10"><ofd:FillColor '
+                                           f'Value="0 0 0"/><ofd:TextCode X="0" Y="5" DeltaX="g {len(line) - 1} 5">'
+                                           f'{line}</ofd:TextCode></ofd:TextObject></ofd:Layer></ofd:Content></ofd:Page>'),
+    ])
+
+
+def test_the_text_of_an_ofd_survives_its_rendering_in_a_chinese_font(store, stick):
+    (stick / "通知.ofd").write_bytes(text_ofd(PDF_LINE))
+    [doc_id] = importer.ingest(store, stick, ["通知.ofd"], actor_id=None, target=importer.ToArchive())
+    rendered = stored_bytes(store, doc_id)
+    text = subprocess.run(["pdftotext", "-", "-"], input=rendered, capture_output=True, check=True).stdout.decode()
+    assert PDF_LINE in text, text
+    fonts = subprocess.run(["pdffonts", "-"], input=rendered, capture_output=True, check=True).stdout.decode()
+    assert "WenQuanYi" in fonts, fonts  # the appliance's CJK font, embedded
+
+
 def test_import_into_a_new_circulation_goes_to_the_leaders(store, stick, staff, leader):
     (stick / "函.pdf").write_bytes(chinese_pdf(PDF_LINE))
     [doc_id] = importer.ingest(store, stick, ["函.pdf"], actor_id=staff.id,
