@@ -39,6 +39,8 @@ OFD_SCRIPT = os.path.abspath(ofd.__file__)
 # easyofd with reportlab and PyMuPDF loaded takes ~150 MB of address space; a page-heavy OFD
 # renders in well under a second here.
 OFD_LIMITS = files.Limits(memory=1024 * MiB, cpu=60, wall=120)
+# Where the OFD child unpacks: memory, so a document from the stick never lies plain on the card.
+WORK_PARENT = "/dev/shm"
 # What Windows and macOS leave on every stick: not documents, not worth a line in the list.
 # (Other names beginning with a dot are listed: a document someone hid is still theirs to see.)
 SYSTEM_ENTRIES = {"System Volume Information", "$RECYCLE.BIN", "RECYCLER", "FOUND.000", "lost+found", ".Trashes",
@@ -435,13 +437,17 @@ def render_ofd(data, candidate=None, limits=Limits()):
     from appliance.office.export import FONT_CANDIDATES
 
     font = next(([path, str(index)] for path, index in FONT_CANDIDATES if os.path.exists(path)), [])
-    shm = "/dev/shm" if os.access("/dev/shm", os.W_OK | os.X_OK) else None
-    work = tempfile.mkdtemp(prefix="yishi-ofd-", dir=shm)  # 0700; easyofd unpacks here
+    shm = WORK_PARENT if os.access(WORK_PARENT, os.W_OK | os.X_OK) else None
+    # easyofd unpacks into its current folder, and on import puts that folder and ".." first on
+    # sys.path: both must be ours alone, never a shared folder such as /dev/shm itself.
+    private = tempfile.mkdtemp(prefix="yishi-ofd-", dir=shm)  # 0700
+    work = os.path.join(private, "work")
+    os.mkdir(work, 0o700)
     try:
         ran = files.run_confined([sys.executable, "-I", OFD_SCRIPT, "render", "{doc}", work, *font], data, OFD_LIMITS,
                                  max_output=files.MAX_BYTES + MiB)
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(private, ignore_errors=True)
     head, _, body = ran.stdout.partition(b"\n")
     try:
         report = json.loads(head) if ran.returncode == 0 and not (ran.killed or ran.overflowed) else None

@@ -143,6 +143,10 @@ def render(data, font=None):
     logging.disable(logging.WARNING)
     from easyofd.ofd import OFD
 
+    # easyofd put the current folder and ".." first on sys.path when it was imported: nothing
+    # imported later may come from the folder the stranger's OFD is unpacked into.
+    sys.path[:] = [p for p in sys.path if p not in ("", ".", "..", os.getcwd())]
+
     if font:
         _cjk_font(*font)  # after easyofd's own registrations, which it would otherwise replace
 

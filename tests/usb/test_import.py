@@ -232,6 +232,22 @@ def test_the_text_of_an_ofd_survives_its_rendering_in_a_chinese_font(store, stic
     assert "WenQuanYi" in fonts, fonts  # the appliance's CJK font, embedded
 
 
+def test_the_ofd_child_imports_nothing_from_beside_its_work_folder(store, stick, tmp_path, monkeypatch):
+    """easyofd puts its cwd and ".." first on sys.path: with the work folder straight in a shared
+    folder (/dev/shm), a module someone left there would run in the child."""
+    shared = tmp_path / "shm"
+    shared.mkdir()
+    marker = tmp_path / "ran"
+    for module in ("fitz", "xmltodict", "pyasn1"):
+        (shared / f"{module}.py").write_text(f"open({str(marker)!r}, 'a').write({module!r})\n")
+    monkeypatch.setattr(importer, "WORK_PARENT", str(shared))
+    (stick / "通知.ofd").write_bytes(text_ofd(PDF_LINE))
+    [doc_id] = importer.ingest(store, stick, ["通知.ofd"], actor_id=None, target=importer.ToArchive())
+    assert not marker.exists(), marker.read_text()
+    assert stored_bytes(store, doc_id).startswith(b"%PDF-")
+    assert sorted(os.listdir(shared)) == ["fitz.py", "pyasn1.py", "xmltodict.py"]  # its work folder is gone
+
+
 def test_import_into_a_new_circulation_goes_to_the_leaders(store, stick, staff, leader):
     (stick / "函.pdf").write_bytes(chinese_pdf(PDF_LINE))
     [doc_id] = importer.ingest(store, stick, ["函.pdf"], actor_id=staff.id,
