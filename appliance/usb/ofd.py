@@ -16,6 +16,7 @@ import json
 import os
 import stat
 import sys
+import types
 import zipfile
 from dataclasses import dataclass
 
@@ -117,19 +118,18 @@ def zip_problem(source, limits=ZipLimits(), inflate=True):
     return None
 
 
-# easyofd draws all text in the font it registers as 宋体 (from Windows' simsun.ttc, which a Pi
-# does not have; without it the text silently falls back to Helvetica and Chinese disappears).
-# These are the names it and the OFDs from government systems use; each gets the appliance's CJK
-# font (fonts-wqy-zenhei, the one the minutes are printed in).
-CJK_FONT_NAMES = ("宋体", "SimSun", "仿宋", "FangSong", "仿宋_GB2312", "楷体", "KaiTi", "楷体_GB2312", "黑体", "SimHei")
+# easyofd draws all text in the font it registers as 宋体, whatever font the OFD names (from
+# Windows' simsun.ttc, which a Pi does not have; without it the text silently falls back to
+# Helvetica and Chinese disappears). That one name gets the appliance's CJK font
+# (fonts-wqy-zenhei, the one the minutes are printed in); loading it takes ~0.7 s, so only once.
+CJK_FONT_NAME = "宋体"
 
 
 def _cjk_font(path, index):
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
 
-    for name in CJK_FONT_NAMES:
-        pdfmetrics.registerFont(TTFont(name, path, subfontIndex=index))
+    pdfmetrics.registerFont(TTFont(CJK_FONT_NAME, path, subfontIndex=index))
 
 
 def render(data, font=None):
@@ -141,6 +141,9 @@ def render(data, font=None):
 
     logger.remove()  # easyofd logs every drawing step at DEBUG
     logging.disable(logging.WARNING)
+    # easyofd imports PyMuPDF (fitz) for its PDF→OFD and image paths only; OFD→PDF never calls
+    # it, so the child does not load MuPDF: seconds of start-up on a Pi, and a parser unused.
+    sys.modules.setdefault("fitz", types.ModuleType("fitz"))
     from easyofd.ofd import OFD
 
     # easyofd put the current folder and ".." first on sys.path when it was imported: nothing

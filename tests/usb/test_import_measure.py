@@ -4,7 +4,8 @@
   opens and reads each of the same files whole;
 - ingest throughput (MB/s) of photos (JPEG) and of PDFs against a plain read of the same files,
   and against the upload path (library.create) storing the same bytes, so what the import adds
-  to an upload (re-reading from the stick, the checks before the first write, the audit) shows.
+  to an upload (re-reading from the stick, the checks before the first write, the audit) shows;
+- the import of an OFD against that of the PDF it was made from (one page): the rendering's cost.
 
 The bounds asserted are loose (CI may be loaded); the figures go to test-artifacts/usb-import.json
 and are printed (pytest -s tests/usb/test_import_measure.py).
@@ -114,6 +115,24 @@ def test_scan_of_a_thousand_files_and_ingest_throughput(tmp_path, store):
         figures[f"{kind}_plain_read_to_ingest_ratio"] = round(ingest_s / plain_s, 1)
         figures[f"{kind}_ingest_to_upload_ratio"] = round(ingest_s / upload_s, 2)
         assert mb / ingest_s > 0.2, figures  # a 20 MB circular in under 100 s even on a loaded CI
+
+    # -- an OFD against the PDF it was made from (the same page): the cost of the rendering ----
+    from tests.usb.test_import import easyofd_ofd
+
+    page = chinese_pdf("区人民政府关于2027年预算草案的函")
+    stick = tmp_path / "stick-ofd"
+    stick.mkdir()
+    (stick / "a.pdf").write_bytes(page)
+    (stick / "a.ofd").write_bytes(easyofd_ofd(page, tmp_path))
+    times = {}
+    for name in ("a.pdf", "a.ofd", "a.pdf", "a.ofd"):  # twice each, the best kept
+        t = time.perf_counter()
+        importer.ingest(store, stick, [name], actor_id=None, target=importer.ToArchive())
+        times[name] = min(times.get(name, 1e9), time.perf_counter() - t)
+    figures["ofd_ingest_s"] = round(times["a.ofd"], 2)
+    figures["same_page_pdf_ingest_s"] = round(times["a.pdf"], 2)
+    figures["ofd_to_pdf_ingest_ratio"] = round(times["a.ofd"] / times["a.pdf"], 1)
+    assert times["a.ofd"] < 100, figures
 
     with open(artifact_path("usb-import.json"), "w") as f:
         json.dump(figures, f, indent=1)
