@@ -230,6 +230,15 @@ def test_the_text_of_an_ofd_survives_its_rendering_in_a_chinese_font(store, stic
     assert PDF_LINE in text, text
     fonts = subprocess.run(["pdffonts", "-"], input=rendered, capture_output=True, check=True).stdout.decode()
     assert "WenQuanYi" in fonts, fonts  # the appliance's CJK font, embedded
+    # Its text is read as any PDF's is, and the archive finds the OFD by a word in it.
+    from appliance.documents import text_jobs
+    from appliance.office import archive
+
+    admin = people.create(store, None, "管理员", ["admin"], username="root1", password="correct-horse-9")
+    text_jobs.run_pending(store)
+    assert "第十次会议" in library.text(store, doc_id)
+    found = archive.search(store, admin, "第十次会议")
+    assert [r["document_id"] for r in found["results"]] == [doc_id]
 
 
 def test_the_ofd_child_imports_nothing_from_beside_its_work_folder(store, stick, tmp_path, monkeypatch):
