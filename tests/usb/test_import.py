@@ -444,6 +444,22 @@ def test_a_file_swapped_after_listing_is_checked_again(store, stick):
     refused(store, stick, c, "gone")
 
 
+def test_a_file_written_to_while_it_is_read_is_refused(store, stick, monkeypatch):
+    path = stick / "通知.pdf"
+    path.write_bytes(chinese_pdf(PDF_LINE))
+    real = importer._read_bounded
+
+    def read_then_append(fd, limit):  # the sending PC still writing to the stick
+        data = real(fd, limit)
+        with open(path, "ab") as f:
+            f.write(b"%%EOF more\n")
+        return data
+
+    monkeypatch.setattr(importer, "_read_bounded", read_then_append)
+    zh, en = refused(store, stick, "通知.pdf", "changed")
+    assert "发生了变化" in zh and "changed" in en
+
+
 def test_one_bad_file_among_good_ones_stores_nothing(store, stick):
     (stick / "a.pdf").write_bytes(chinese_pdf(PDF_LINE))
     (stick / "b.pdf").write_bytes(elf_bytes())
