@@ -3,13 +3,17 @@ into a real encrypted store.
 
 Found and imported: a PDF, an OFD made by easyofd's own PDF→OFD writer (not by our code), a JPEG
 and a PNG; each document's bytes read back from the store equal the file's (the OFD's original
-too, beside the PDF it became). Bad inputs tried, each refused or neutralised with a message in
-Chinese and English and nothing stored: an ELF program named 通知.pdf, a zip bomb named .ofd (by
-size, and by member count), an OFD with a '..' member, a zip that is no OFD, 10,000 files, names
-with backslashes, '../'-looking text, control characters, a bidi override and bytes that are
-not UTF-8, refs with '../' given straight to ingest, a link out of the stick (file and folder),
-a FIFO, an oversized file, an image bomb, a damaged image, an empty file, a file swapped for a
-program between listing and import, and a good file chosen together with a bad one.
+too, beside the PDF it became); a text OFD laid out as GB/T 33190 says keeps its Chinese text.
+Bad inputs tried, each refused or neutralised with a message in Chinese and English and nothing
+stored: an ELF program named 通知.pdf, a zip bomb named .ofd (by size, by member count, by a
+directory declaring 4 billion members, by sizes that lie), an OFD with a '..' member, a zip that
+is no OFD, 10,000 files, names with backslashes, '../'-looking text, control characters, a bidi
+override, zero-width characters and bytes that are not UTF-8, refs with '../' or an absolute
+path given straight to ingest, links out of the stick (file, folder, the stick's top itself), a
+FIFO, an oversized file (sparse, 50 MB + 1) and an import over its total bound, an image bomb, a
+damaged image, a damaged PDF, an empty file, a file swapped for a program or removed between
+listing and import, a file written to while it is read, a good file chosen together with a bad
+one, and modules planted beside the OFD child's work folder.
 """
 
 import contextlib
