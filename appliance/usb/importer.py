@@ -39,8 +39,12 @@ OFD_SCRIPT = os.path.abspath(ofd.__file__)
 # easyofd with reportlab and PyMuPDF loaded takes ~150 MB of address space; a page-heavy OFD
 # renders in well under a second here.
 OFD_LIMITS = files.Limits(memory=1024 * MiB, cpu=60, wall=120)
+# Where the OFD child unpacks: memory, so a document from the stick never lies plain on the card.
+WORK_PARENT = "/dev/shm"
 # What Windows and macOS leave on every stick: not documents, not worth a line in the list.
-SYSTEM_ENTRIES = {"System Volume Information", "$RECYCLE.BIN", "RECYCLER", "FOUND.000", "lost+found"}
+# (Other names beginning with a dot are listed: a document someone hid is still theirs to see.)
+SYSTEM_ENTRIES = {"System Volume Information", "$RECYCLE.BIN", "RECYCLER", "FOUND.000", "lost+found", ".Trashes",
+                  ".Spotlight-V100", ".fseventsd", ".TemporaryItems", ".DS_Store"}
 
 KINDS = {  # kind: (stored mime, extension the stored file is named with)
     "pdf": ("application/pdf", ".pdf"),
@@ -265,19 +269,21 @@ def scan(root, *, limits=Limits()):
         stack = [(root_fd, (), (), 0)]
         while stack:
             dir_fd, refs, shown, depth = stack.pop()
+            entries = []
             try:
                 with os.scandir(dir_fd) as it:
-                    entries = sorted(it, key=lambda e: e.name, reverse=True)
+                    for entry in it:  # counted as read: a folder of a million names stops at the bound
+                        seen += 1
+                        if seen > limits.entries:
+                            raise UserError("usb_too_many_files", _l(
+                                "The stick holds more than %(n)d files and folders: too many to list. Put "
+                                "the documents to import in a folder of their own on a stick with fewer files.",
+                                n=limits.entries), status=413, entries=seen)
+                        entries.append(entry)
             except OSError:
-                entries = []
-            for entry in entries:
-                seen += 1
-                if seen > limits.entries:
-                    raise UserError("usb_too_many_files", _l(
-                        "The stick holds more than %(n)d files and folders: too many to list. Put the "
-                        "documents to import in a folder of their own on a stick with fewer files.",
-                        n=limits.entries), status=413, entries=seen)
-                if entry.name.startswith(".") or entry.name in SYSTEM_ENTRIES:
+                pass  # an unreadable folder (a damaged stick) lists what could be read
+            for entry in sorted(entries, key=lambda e: e.name):
+                if entry.name in SYSTEM_ENTRIES or entry.name.startswith("._"):  # macOS's AppleDouble
                     continue
                 ref = "/".join((*refs, entry.name))
                 name = safe_name(entry.name)
@@ -340,8 +346,8 @@ class _Prepared:
     sha256: str
 
 
-def _refuse(candidate, code, limits):
-    message = refusal_text(code, limits)
+def _refuse(candidate, code, limits, message=None):
+    message = message or refusal_text(code, limits)
     raise UserError(f"usb_{code}", _l("%(name)s: %(reason)s Nothing was imported.", name=candidate.path,
                                       reason=message), status=422, file=candidate.path, reason=code)
 
@@ -415,18 +421,33 @@ def _prepare(root_fd, device, ref, limits, budget):
             _refuse(candidate, refusal, limits)
     elif kind == "ofd":
         document = render_ofd(data, candidate, limits)
+    if kind in ("pdf", "ofd"):
+        # The store's own check (files.clean_pdf: damaged, encrypted, a bomb) runs here too, so
+        # a bad PDF is refused before the first file of the import is stored. library.create
+        # runs it again on the same bytes; that second pass is the price of storing nothing.
+        try:
+            files.clean_pdf(document)
+        except UserError as e:
+            _refuse(candidate, e.code, limits, e.message)
     return _Prepared(candidate, data, document, kind, hashlib.sha256(data).hexdigest())
 
 
 def render_ofd(data, candidate=None, limits=Limits()):
     """The PDF easyofd draws from an OFD, made in a confined child in a private folder in memory."""
-    shm = "/dev/shm" if os.access("/dev/shm", os.W_OK | os.X_OK) else None
-    work = tempfile.mkdtemp(prefix="yishi-ofd-", dir=shm)  # 0700; easyofd unpacks here
+    from appliance.office.export import FONT_CANDIDATES
+
+    font = next(([path, str(index)] for path, index in FONT_CANDIDATES if os.path.exists(path)), [])
+    shm = WORK_PARENT if os.access(WORK_PARENT, os.W_OK | os.X_OK) else None
+    # easyofd unpacks into its current folder, and on import puts that folder and ".." first on
+    # sys.path: both must be ours alone, never a shared folder such as /dev/shm itself.
+    private = tempfile.mkdtemp(prefix="yishi-ofd-", dir=shm)  # 0700
+    work = os.path.join(private, "work")
+    os.mkdir(work, 0o700)
     try:
-        ran = files.run_confined([sys.executable, "-I", OFD_SCRIPT, "render", "{doc}", work], data, OFD_LIMITS,
+        ran = files.run_confined([sys.executable, "-I", OFD_SCRIPT, "render", "{doc}", work, *font], data, OFD_LIMITS,
                                  max_output=files.MAX_BYTES + MiB)
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(private, ignore_errors=True)
     head, _, body = ran.stdout.partition(b"\n")
     try:
         report = json.loads(head) if ran.returncode == 0 and not (ran.killed or ran.overflowed) else None

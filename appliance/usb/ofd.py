@@ -16,6 +16,7 @@ import json
 import os
 import stat
 import sys
+import types
 import zipfile
 from dataclasses import dataclass
 
@@ -37,6 +38,20 @@ def looks_like_zip(head):
     return head.startswith(b"PK\x03\x04")
 
 
+def _declared_members(source, size):
+    """The member count the end-of-central-directory record declares (0xFFFF: a ZIP64 archive,
+    which no OFD needs), or None when there is no such record; reads at most 64 KiB."""
+    tail = min(size, 22 + 0xFFFF)
+    source.seek(size - tail)
+    end = source.read(tail)
+    source.seek(0)
+    at = end.rfind(b"PK\x05\x06")
+    if at < 0 or len(end) - at < 22:
+        return None
+    count = int.from_bytes(end[at + 10:at + 12], "little")
+    return 1 << 32 if count == 0xFFFF else count
+
+
 def zip_problem(source, limits=ZipLimits(), inflate=True):
     """None when `source` (bytes, or a seekable binary file) is an OFD that is safe to unpack,
     else a short reason code: 'not_zip', 'not_ofd' (no OFD.xml at its root), 'encrypted',
@@ -48,6 +63,11 @@ def zip_problem(source, limits=ZipLimits(), inflate=True):
     else:
         size = source.seek(0, io.SEEK_END)
         source.seek(0)
+    declared = _declared_members(source, size)
+    if declared is None:
+        return "not_zip"
+    if declared > limits.members:
+        return "members"  # refused before zipfile builds an object per member
     try:
         z = zipfile.ZipFile(source)  # reads the central directory only
     except (zipfile.BadZipFile, ValueError, OSError, EOFError):
@@ -98,12 +118,40 @@ def zip_problem(source, limits=ZipLimits(), inflate=True):
     return None
 
 
-def render(data):
-    """The OFD's pages as a PDF (bytes). Only in the confined child: it unpacks into the cwd."""
+# easyofd draws all text in the font it registers as 宋体, whatever font the OFD names (from
+# Windows' simsun.ttc, which a Pi does not have; without it the text silently falls back to
+# Helvetica and Chinese disappears). That one name gets the appliance's CJK font
+# (fonts-wqy-zenhei, the one the minutes are printed in); loading it takes ~0.7 s, so only once.
+CJK_FONT_NAME = "宋体"
+
+
+def _cjk_font(path, index):
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    pdfmetrics.registerFont(TTFont(CJK_FONT_NAME, path, subfontIndex=index))
+
+
+def render(data, font=None):
+    """The OFD's pages as a PDF (bytes). Only in the confined child: it unpacks into the cwd.
+    font: (path, subfont index) of a TrueType CJK font for the text."""
+    import logging
+
     from loguru import logger
 
     logger.remove()  # easyofd logs every drawing step at DEBUG
+    logging.disable(logging.WARNING)
+    # easyofd imports PyMuPDF (fitz) for its PDF→OFD and image paths only; OFD→PDF never calls
+    # it, so the child does not load MuPDF: seconds of start-up on a Pi, and a parser unused.
+    sys.modules.setdefault("fitz", types.ModuleType("fitz"))
     from easyofd.ofd import OFD
+
+    # easyofd put the current folder and ".." first on sys.path when it was imported: nothing
+    # imported later may come from the folder the stranger's OFD is unpacked into.
+    sys.path[:] = [p for p in sys.path if p not in ("", ".", "..", os.getcwd())]
+
+    if font:
+        _cjk_font(*font)  # after easyofd's own registrations, which it would otherwise replace
 
     doc = OFD()
     doc.read(data, fmt="binary", save_xml=False)
@@ -114,10 +162,11 @@ def render(data):
 
 
 def _main(argv):
-    """render DOC WORKDIR: one JSON line ({"ok": true} or {"ok": false, "reason": …}), then the PDF."""
+    """render DOC WORKDIR [FONT.ttc INDEX]: one JSON line ({"ok": true} or {"ok": false,
+    "reason": …}), then the PDF."""
     out = sys.stdout.buffer
     sys.stdout = sys.stderr  # easyofd print()s as it draws; only our answer goes to stdout
-    if len(argv) != 3 or argv[0] != "render":
+    if len(argv) not in (3, 5) or argv[0] != "render":
         out.write(b'{"ok": false, "reason": "usage"}\n')
         return 2
     with open(argv[1], "rb") as f:
@@ -132,7 +181,7 @@ def _main(argv):
         out.write(json.dumps({"ok": False, "reason": problem}).encode() + b"\n")
         return 0
     try:
-        pdf = render(data)
+        pdf = render(data, (argv[3], int(argv[4])) if len(argv) == 5 else None)
     except Exception as e:  # noqa: BLE001 - any failure of the parser is an unreadable file
         out.write(json.dumps({"ok": False, "reason": "unreadable", "detail": type(e).__name__}).encode() + b"\n")
         return 0
