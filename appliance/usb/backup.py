@@ -281,6 +281,7 @@ def write_backup(store, data_dir, dest_dir, *, keep=None, progress=None, now=Non
                             need=-(-estimate // 2**20), free=st.f_bavail * st.f_frsize // 2**20)
     if progress:
         progress(0, estimate)
+    _remove_stale_partials(dest_dir)
     name = _final_name(dest_dir, now)
     tmp = os.path.join(dest_dir, "." + name + PARTIAL)
     try:
@@ -344,6 +345,19 @@ def _software():
     from appliance import __version__
 
     return __version__
+
+
+def _remove_stale_partials(dest_dir, older_than=3600):
+    """Half-written backups of a run that lost its power or its stick take space the next night
+    needs. Only our own names, and only those nobody has written to for an hour (a run in
+    progress touches its file all the time)."""
+    cutoff = time.time() - older_than
+    for name in os.listdir(dest_dir):
+        if name.startswith(".yishi-backup-") and name.endswith(PARTIAL):
+            path = os.path.join(dest_dir, name)
+            with contextlib.suppress(OSError):
+                if os.lstat(path).st_mtime < cutoff:
+                    os.unlink(path)
 
 
 def backups_in(dest_dir):

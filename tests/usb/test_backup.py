@@ -319,9 +319,13 @@ def test_keep_removes_the_oldest_and_nothing_else(committee, tmp_path):
     stick = tmp_path / "stick"
     stick.mkdir()
     (stick / "会议纪要.pdf").write_bytes(b"someone else's file")
+    stale, fresh = stick / ".yishi-backup-20261201T020000Z.yishi-backup.partial", stick / ".yishi-backup-20261207T020000Z.yishi-backup.partial"
+    stale.write_bytes(b"half a backup from a pulled stick")
+    os.utime(stale, (time.time() - 2 * 3600,) * 2)
+    fresh.write_bytes(b"a backup being written right now")
     t0 = time.time() - 10 * DAY
     written = [backup.write_backup(store, d, str(stick), keep=3, now=t0 + n * DAY).name for n in range(5)]
-    assert sorted(os.listdir(stick)) == sorted(written[-3:] + ["会议纪要.pdf"])
+    assert sorted(os.listdir(stick)) == sorted(written[-3:] + ["会议纪要.pdf", fresh.name])
     assert backup.last_backup(store).file == written[-1]
     # two backups in the same second get distinct names, and keep=1 leaves only the newest
     again = backup.write_backup(store, d, str(stick), keep=1, now=t0 + 4 * DAY)
