@@ -37,6 +37,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import sqlcipher3
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -45,7 +46,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from appliance.errors import UserError
 from appliance.i18n import lazy_gettext as _l
 from appliance.store import audit
-from appliance.store.db import DB_FILE, WRITER_LOCK_SUFFIX
+from appliance.store.db import DB_FILE, FULL, WRITER_LOCK_SUFFIX, problem_of
 from appliance.store.keys import KEYRING, Keyring, KeyringDamaged
 
 FORMAT = "yishi-backup"
@@ -232,8 +233,6 @@ def _snapshot(store, path):
     transaction. Stepping page by page would let writers in (WAL) and SQLite restarts a backup
     whose source another connection changed, so under a steady stream of ballots it might never
     finish; one step holds one snapshot, and writers go on into the WAL meanwhile."""
-    import sqlcipher3
-
     from appliance.store.db import _connect
 
     key = store._key
@@ -272,7 +271,9 @@ def write_backup(store, data_dir, dest_dir, *, keep=None, progress=None, now=Non
     files = data_files(data_dir, skip=(dest_dir,))
     with open(os.path.join(data_dir, KEYRING), "rb") as f:
         keyring_text = f.read().decode("utf-8")
-    live = sum(os.path.getsize(store.path + s) for s in ("", "-wal") if os.path.exists(store.path + s))
+    # The snapshot's size is the store's page count now (the WAL may hold pages the file does not
+    # have yet, and old frames the snapshot will not need).
+    live = int(store.scalar("PRAGMA page_count")) * int(store.scalar("PRAGMA page_size"))
     estimate = live + sum(len(b) for _, _, b in files) * 2 + 64 * 1024
     st = os.statvfs(dest_dir)
     if st.f_bavail * st.f_frsize < estimate:
@@ -289,8 +290,8 @@ def write_backup(store, data_dir, dest_dir, *, keep=None, progress=None, now=Non
         store_size = os.path.getsize(tmp)
         total = store_size * 2 + sum(len(b) for _, _, b in files)
         with open(tmp, "r+b") as f:
-            # Read back from the stick rather than hash in flight: the hash then vouches for the
-            # bytes that landed there.
+            # The snapshot is hashed as written (read back, mostly from the page cache): the
+            # backup API gives no stream to hash in flight.
             os.fsync(f.fileno())
             store_hash, _ = _hash_range(f, 0, store_size, progress, store_size, total)
             store_sha = store_hash.hexdigest()
@@ -318,15 +319,15 @@ def write_backup(store, data_dir, dest_dir, *, keep=None, progress=None, now=Non
         final = os.path.join(dest_dir, name)
         os.replace(tmp, final)
         _fsync_dir(dest_dir)
-    except OSError as e:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        if e.errno in (28, 122):  # ENOSPC, EDQUOT: the stick filled while writing
+    except (OSError, sqlcipher3.Error) as e:
+        _discard(tmp)
+        # ENOSPC from our writes, SQLITE_FULL from the snapshot's (whose error from the backup
+        # step carries no error code in sqlcipher3, only SQLite's words): the stick filled up
+        if problem_of(e) == FULL or (isinstance(e, sqlcipher3.OperationalError) and "is full" in str(e)):
             raise BackupRefused("backup_no_space_left", N_("The backup stick became full while writing; nothing was kept. Free space or use a larger stick.")) from e
         raise
     except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+        _discard(tmp)
         raise
     seconds = time.monotonic() - started
     with store.write() as db:
@@ -339,6 +340,13 @@ def write_backup(store, data_dir, dest_dir, *, keep=None, progress=None, now=Non
     if progress:
         progress(total, total)
     return Path(final)
+
+
+def _discard(tmp):
+    """A failed backup's partial file, and the rollback journal SQLite may have left beside it."""
+    for path in (tmp, tmp + "-journal"):
+        with contextlib.suppress(OSError):
+            os.unlink(path)
 
 
 def _software():

@@ -476,3 +476,52 @@ def test_the_admin_page_warns_when_there_is_no_recent_backup(demo_app, tmp_path)
     # staff who are not admins do not see the page at all
     staff = demo_app.test_client()
     assert staff.get("/admin/devices").status_code in (302, 303, 401, 403)
+
+
+@pytest.fixture
+def small_stick(tmp_path):
+    """A 6 MB tmpfs standing for a nearly full backup stick: a disk that really fills up."""
+    from tests.provisioning.conftest import need
+
+    need(os.geteuid() == 0, "the full-stick test mounts a tmpfs: it needs root, as CI has")
+    mnt = tmp_path / "stick"
+    mnt.mkdir()
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=6m,mode=0700", "tmpfs", str(mnt)], capture_output=True, text=True)
+    need(r.returncode == 0, f"cannot mount a tmpfs for the full-stick test: {r.stderr.strip()}")
+    yield mnt
+    if subprocess.run(["umount", str(mnt)], capture_output=True).returncode != 0:
+        subprocess.run(["umount", "-l", str(mnt)], check=False)
+
+
+def test_a_full_stick_is_refused_and_the_older_backup_is_kept(tmp_path, small_stick):
+    """Too little space at the start: refused before writing. The stick filling up while the
+    snapshot is written (filled from the progress callback, after the space check): refused,
+    the partial file removed, the older backup untouched, nothing recorded."""
+    from tests.web.test_storage import fill
+
+    d = str(tmp_path / "data")
+    store, _ = make_store(d)
+    with store.write() as db:
+        for n in range(100):  # ~2 MB of store
+            audit.record(db, "bulk", "bulk.entry", {"n": n, "pad": os.urandom(8 * 1024).hex()})
+    older = backup.write_backup(store, d, str(small_stick), now=time.time() - DAY)
+    older_bytes = older.read_bytes()
+    rows = store.scalar("SELECT count(*) FROM backups")
+
+    def fill_it(done, total):
+        if done == 0:
+            fill(str(small_stick))
+
+    with pytest.raises(backup.BackupRefused) as e:
+        backup.write_backup(store, d, str(small_stick), keep=1, progress=fill_it)
+    assert e.value.code == "backup_no_space_left" and "U盘已满" in e.value.in_both(), (e.value.in_both(), older.stat().st_size)
+    assert sorted(os.listdir(small_stick)) == sorted([older.name, "filler"])
+    assert older.read_bytes() == older_bytes and store.scalar("SELECT count(*) FROM backups") == rows
+
+    with pytest.raises(backup.BackupRefused) as e:  # still full: refused before it starts
+        backup.write_backup(store, d, str(small_stick))
+    assert e.value.code == "backup_no_space" and "空间不足" in e.value.in_both()
+    os.unlink(small_stick / "filler")
+    newer = backup.write_backup(store, d, str(small_stick), keep=1)
+    assert os.listdir(small_stick) == [newer.name]
+    store.close()
