@@ -37,6 +37,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import sqlcipher3
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -45,7 +46,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from appliance.errors import UserError
 from appliance.i18n import lazy_gettext as _l
 from appliance.store import audit
-from appliance.store.db import DB_FILE, WRITER_LOCK_SUFFIX
+from appliance.store.db import DB_FILE, FULL, WRITER_LOCK_SUFFIX, problem_of
 from appliance.store.keys import KEYRING, Keyring, KeyringDamaged
 
 FORMAT = "yishi-backup"
@@ -212,6 +213,7 @@ def _fsync_dir(path):
 
 
 def _hash_range(f, start, length, progress=None, done=0, total=0):
+    """SHA-256 of `length` bytes of `f` from `start`: (hash object, bytes actually there)."""
     h = hashlib.sha256()
     f.seek(start)
     left = length
@@ -223,7 +225,7 @@ def _hash_range(f, start, length, progress=None, done=0, total=0):
         left -= len(block)
         if progress:
             progress(done + (length - left), total)
-    return h.hexdigest(), length - left
+    return h, length - left
 
 
 def _snapshot(store, path):
@@ -231,8 +233,6 @@ def _snapshot(store, path):
     transaction. Stepping page by page would let writers in (WAL) and SQLite restarts a backup
     whose source another connection changed, so under a steady stream of ballots it might never
     finish; one step holds one snapshot, and writers go on into the WAL meanwhile."""
-    import sqlcipher3
-
     from appliance.store.db import _connect
 
     key = store._key
@@ -271,7 +271,9 @@ def write_backup(store, data_dir, dest_dir, *, keep=None, progress=None, now=Non
     files = data_files(data_dir, skip=(dest_dir,))
     with open(os.path.join(data_dir, KEYRING), "rb") as f:
         keyring_text = f.read().decode("utf-8")
-    live = sum(os.path.getsize(store.path + s) for s in ("", "-wal") if os.path.exists(store.path + s))
+    # The snapshot's size is the store's page count now (the WAL may hold pages the file does not
+    # have yet, and old frames the snapshot will not need).
+    live = int(store.scalar("PRAGMA page_count")) * int(store.scalar("PRAGMA page_size"))
     estimate = live + sum(len(b) for _, _, b in files) * 2 + 64 * 1024
     st = os.statvfs(dest_dir)
     if st.f_bavail * st.f_frsize < estimate:
@@ -280,6 +282,7 @@ def write_backup(store, data_dir, dest_dir, *, keep=None, progress=None, now=Non
                             need=-(-estimate // 2**20), free=st.f_bavail * st.f_frsize // 2**20)
     if progress:
         progress(0, estimate)
+    _remove_stale_partials(dest_dir)
     name = _final_name(dest_dir, now)
     tmp = os.path.join(dest_dir, "." + name + PARTIAL)
     try:
@@ -287,10 +290,11 @@ def write_backup(store, data_dir, dest_dir, *, keep=None, progress=None, now=Non
         store_size = os.path.getsize(tmp)
         total = store_size * 2 + sum(len(b) for _, _, b in files)
         with open(tmp, "r+b") as f:
-            # Read back from the stick rather than hash in flight: the hash then vouches for the
-            # bytes that landed there.
+            # The snapshot is hashed as written (read back, mostly from the page cache): the
+            # backup API gives no stream to hash in flight.
             os.fsync(f.fileno())
-            store_sha, _ = _hash_range(f, 0, store_size, progress, store_size, total)
+            store_hash, _ = _hash_range(f, 0, store_size, progress, store_size, total)
+            store_sha = store_hash.hexdigest()
             salt, nonce = os.urandom(16), os.urandom(12)
             header = json.dumps({
                 "format": FORMAT, "version": VERSION, "created": now, "software": _software(),
@@ -302,10 +306,12 @@ def write_backup(store, data_dir, dest_dir, *, keep=None, progress=None, now=Non
                 "files": [{"path": rel, "mode": mode, "data": _b64(data)} for rel, mode, data in files],
             }, sort_keys=True).encode("utf-8")
             sealed = AESGCM(_seal_key(store._key, salt)).encrypt(nonce, payload, header)
+            footer = FOOTER.pack(MAGIC, store_size, len(header), len(sealed))
             f.seek(store_size)
-            f.write(header)
-            f.write(sealed)
-            f.write(FOOTER.pack(MAGIC, store_size, len(header), len(sealed)))
+            for part in (header, sealed, footer):
+                f.write(part)
+                store_hash.update(part)  # becomes the whole file's hash, for the record
+            digest = store_hash.hexdigest()
             f.truncate()
             f.flush()
             os.fsync(f.fileno())
@@ -313,17 +319,16 @@ def write_backup(store, data_dir, dest_dir, *, keep=None, progress=None, now=Non
         final = os.path.join(dest_dir, name)
         os.replace(tmp, final)
         _fsync_dir(dest_dir)
-    except OSError as e:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        if e.errno in (28, 122):  # ENOSPC, EDQUOT: the stick filled while writing
+    except (OSError, sqlcipher3.Error) as e:
+        _discard(tmp)
+        # ENOSPC from our writes, SQLITE_FULL from the snapshot's (whose error from the backup
+        # step carries no error code in sqlcipher3, only SQLite's words): the stick filled up
+        if problem_of(e) == FULL or (isinstance(e, sqlcipher3.OperationalError) and "is full" in str(e)):
             raise BackupRefused("backup_no_space_left", N_("The backup stick became full while writing; nothing was kept. Free space or use a larger stick.")) from e
         raise
     except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+        _discard(tmp)
         raise
-    digest = _file_sha256(final)
     seconds = time.monotonic() - started
     with store.write() as db:
         db.execute("INSERT INTO backups (at, size, place, file, sha256, seconds) VALUES (?,?,?,?,?,?)",
@@ -337,15 +342,30 @@ def write_backup(store, data_dir, dest_dir, *, keep=None, progress=None, now=Non
     return Path(final)
 
 
+def _discard(tmp):
+    """A failed backup's partial file, and the rollback journal SQLite may have left beside it."""
+    for path in (tmp, tmp + "-journal"):
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+
+
 def _software():
     from appliance import __version__
 
     return __version__
 
 
-def _file_sha256(path):
-    with open(path, "rb") as f:
-        return _hash_range(f, 0, os.path.getsize(path))[0]
+def _remove_stale_partials(dest_dir, older_than=3600):
+    """Half-written backups of a run that lost its power or its stick take space the next night
+    needs. Only our own names, and only those nobody has written to for an hour (a run in
+    progress touches its file all the time)."""
+    cutoff = time.time() - older_than
+    for name in os.listdir(dest_dir):
+        if name.startswith(".yishi-backup-") and name.endswith(PARTIAL):
+            path = os.path.join(dest_dir, name)
+            with contextlib.suppress(OSError):
+                if os.lstat(path).st_mtime < cutoff:
+                    os.unlink(path)
 
 
 def backups_in(dest_dir):
@@ -452,6 +472,7 @@ def read_backup(backup_file, passphrase):
         except InvalidTag as e:
             raise _damaged("sealed files or header", "the authentication tag does not match (AES-GCM)") from e
         digest, got = _hash_range(f, 0, opened.store_size)
+        digest = digest.hexdigest()
         if got != opened.store_size or digest != payload["store"]["sha256"]:
             raise _damaged("store snapshot", f"SHA-256 {digest[:16]}… differs from the sealed {payload['store']['sha256'][:16]}…")
         files = []
@@ -463,19 +484,38 @@ def read_backup(backup_file, passphrase):
     return key, opened, files
 
 
+# What a new card's data folder holds before anyone restores or initialises it: first boot's
+# `yishi init --secrets-only` (settings, a TLS CA nobody trusts yet) and a sealed start's nginx
+# runtime folder. A restore replaces the first two with the backup's; anything else in the folder
+# (a keyring, a store, any other file) means it is not a new card, and it is refused.
+FIRST_BOOT = {"config.json", "tls", "edge"}
+
+
+def _in_the_way(data_dir):
+    if not os.path.exists(data_dir):
+        return []
+    if not os.path.isdir(data_dir):
+        return [os.path.basename(data_dir)]
+    return sorted(n for n in os.listdir(data_dir) if n not in FIRST_BOOT)
+
+
 def restore(backup_file, data_dir, passphrase):
-    """Restore a backup onto a fresh (missing or empty) data folder. Everything is checked before
-    the first byte is written; a refusal leaves the folder as it was. Returns `Restored`."""
+    """Restore a backup onto a new card's data folder: missing, empty, or holding only what first
+    boot made (FIRST_BOOT, replaced by the backup's). Everything is checked before the first
+    byte is written; a refusal or a failure leaves the folder as it was. Returns `Restored`."""
     from appliance.store import open_store
 
     data_dir = os.path.abspath(data_dir)
-    if os.path.exists(data_dir) and (not os.path.isdir(data_dir) or os.listdir(data_dir)):
+    in_the_way = _in_the_way(data_dir)
+    if in_the_way:
         raise BackupRefused("restore_not_empty",
-                            N_("The folder %(folder)s is not empty. Restore only onto a new, empty data folder; nothing was changed."),
-                            folder=data_dir, status=409)
+                            N_("The folder %(folder)s is not a new card's data folder (it holds %(found)s). Restore only onto a new card; nothing was changed."),
+                            folder=data_dir, found=", ".join(in_the_way[:5]), status=409)
     key, opened, files = read_backup(backup_file, passphrase)
     made_dir = not os.path.exists(data_dir)
     os.makedirs(data_dir, mode=0o700, exist_ok=True)
+    found = set(os.listdir(data_dir))
+    aside = None
     try:
         stage = tempfile.mkdtemp(prefix=".yishi-restore-", dir=data_dir)
         with open(backup_file, "rb") as src, open(os.path.join(stage, DB_FILE), "wb") as dst:
@@ -500,8 +540,14 @@ def restore(backup_file, data_dir, passphrase):
             out.write(opened.header["keyring"])
             out.flush()
             os.fsync(out.fileno())
-        # Into place, the keyring last: a folder with a keyring says "this appliance has a store".
+        # First boot's settings and CA step aside (and come back if anything below fails).
         names = sorted(os.listdir(stage), key=lambda n: n == KEYRING)
+        replaced = [n for n in names if n in found]
+        if replaced:
+            aside = tempfile.mkdtemp(prefix=".yishi-replaced-", dir=data_dir)
+            for name in replaced:
+                os.replace(os.path.join(data_dir, name), os.path.join(aside, name))
+        # Into place, the keyring last: a folder with a keyring says "this appliance has a store".
         for name in names:
             os.replace(os.path.join(stage, name), os.path.join(data_dir, name))
         os.rmdir(stage)
@@ -512,20 +558,28 @@ def restore(backup_file, data_dir, passphrase):
         finally:
             store.close()
     except BaseException:
-        _empty(data_dir, remove=made_dir)
+        _roll_back(data_dir, found, aside, made_dir)
         raise
+    if aside:
+        shutil.rmtree(aside, ignore_errors=True)
     return Restored(data_dir, len(files), opened.store_size, verdict.entries, verdict.head, opened.header["created"])
 
 
-def _empty(data_dir, remove):
-    """Put a failed restore's folder back the way it was found: empty (or gone)."""
+def _roll_back(data_dir, found, aside, made_dir):
+    """Put a failed restore's folder back the way it was found."""
     for name in os.listdir(data_dir):
         path = os.path.join(data_dir, name)
+        if (name in found and not (aside and name in os.listdir(aside))) or path == aside:
+            continue
         if os.path.isdir(path) and not os.path.islink(path):
             shutil.rmtree(path, ignore_errors=True)
         else:
             with contextlib.suppress(OSError):
                 os.unlink(path)
-    if remove:
+    if aside:
+        for name in os.listdir(aside):
+            os.replace(os.path.join(aside, name), os.path.join(data_dir, name))
+        os.rmdir(aside)
+    if made_dir:
         with contextlib.suppress(OSError):
             os.rmdir(data_dir)
