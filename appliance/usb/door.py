@@ -151,7 +151,7 @@ class Door:
 
     # ---- import (导入) --------------------------------------------------------------------------
 
-    def start_fetch(self, ids, *, actor_id):
+    def start_fetch(self, ids, *, actor_id, store=None):
         state = self._idle_stick()
         listed = {f["id"] for f in state.get("files") or ()}
         ids = [i for i in dict.fromkeys(ids) if i in listed]
@@ -159,8 +159,9 @@ class Door:
             raise UserError("usb_nothing_chosen", _l("Choose at least one file to import."), status=400)
         if len(ids) > rules.MAX_FETCH:
             raise UserError("usb_too_many", _l("At most %(n)d files at a time.", n=rules.MAX_FETCH), status=400)
-        job, _ = self._new_job("import", actor_id, files=ids)
+        job, _ = self._new_job("import", actor_id, files=ids, stick=_stick(state))
         ch.submit(self.channel, "fetch", job, files=ids)
+        _audit(store, actor_id, "usb.fetch", {"job": job, "files": len(ids), "stick": _stick(state)})
         return job
 
     def fetched_folder(self, job):
@@ -196,18 +197,22 @@ class Door:
 
     # ---- LUKS, eject ----------------------------------------------------------------------------
 
-    def unlock(self, passphrase):
+    def unlock(self, passphrase, store=None, actor_id=None):
         state = ch.read_state(self.channel)
         if state["state"] not in (rules.LOCKED, rules.WRONG_PASSPHRASE):
             raise UserError("usb_not_locked", _l("The stick is not waiting for a passphrase."), status=409)
         if not passphrase or len(passphrase) > rules.MAX_PASSPHRASE_CHARS or "\n" in passphrase or "\0" in passphrase:
             raise UserError("usb_bad_passphrase", _l("Type the stick's passphrase (one line, at most %(n)d characters).",
                                                      n=rules.MAX_PASSPHRASE_CHARS), status=400)
-        return ch.submit(self.channel, "unlock", ch.new_job(), passphrase=passphrase)
+        job = ch.submit(self.channel, "unlock", ch.new_job(), passphrase=passphrase)
+        _audit(store, actor_id, "usb.unlock", {"job": job, "stick": _stick(state)})  # never the passphrase
+        return job
 
-    def eject(self):
-        self._idle_stick()
-        return ch.submit(self.channel, "eject", ch.new_job())
+    def eject(self, store=None, actor_id=None):
+        state = self._idle_stick()
+        job = ch.submit(self.channel, "eject", ch.new_job())
+        _audit(store, actor_id, "usb.eject", {"job": job, "stick": _stick(state)})
+        return job
 
     # ---- outcomes ---------------------------------------------------------------------------------
 
@@ -282,6 +287,12 @@ def nightly_backup_due(door, store, state, now):
     stick = _stick(state)
     return (chosen is not None and stick.get("uuid") == chosen["uuid"] and not stick.get("read_only")
             and backup.backup_due(store, now))
+
+
+def _audit(store, actor_id, action, detail):
+    if store is not None:
+        with store.write() as db:
+            audit.record(db, actor_id if actor_id is not None else "usb", action, detail)
 
 
 def _stick(state):

@@ -46,7 +46,7 @@ def _watch_from_the_start(setup_state):
 def door(app=None):
     """The app's door (channel and spool from the config, else the appliance's defaults), with
     its watcher started in this process (only one process watches at a time)."""
-    app = app or current_app
+    app = app or current_app._get_current_object()  # the thread outlives the request
     d = app.extensions.get("yishi_usb")
     if d is None:
         from appliance.web.events import broadcaster
@@ -174,7 +174,7 @@ def import_page():
 @page_login_required(*USB_ROLES)
 @action
 def import_fetch():
-    job = door().start_fetch(_ids("file"), actor_id=g.person.id)
+    job = door().start_fetch(_ids("file"), actor_id=g.person.id, store=auth.store())
     return redirect(url_for("usb.import_page", job=job))
 
 
@@ -241,7 +241,7 @@ def backup_designate():
 @page_login_required(*USB_ROLES)
 @action
 def unlock():
-    door().unlock(request.form.get("passphrase", ""))
+    door().unlock(request.form.get("passphrase", ""), store=auth.store(), actor_id=g.person.id)
     return _back()
 
 
@@ -249,7 +249,7 @@ def unlock():
 @page_login_required(*USB_ROLES)
 @action
 def eject():
-    door().eject()
+    door().eject(store=auth.store(), actor_id=g.person.id)
     return _back()
 
 

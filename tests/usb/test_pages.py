@@ -169,7 +169,7 @@ def test_import_reads_chosen_files_checks_them_by_content_and_files_them(office,
     r = client.post("/office/usb/import/ingest", data={"job": job, "ref": refs, "target": "archive",
                                                         "category": "收文", "page": "import"}, follow_redirects=True)
     assert st.scalar("SELECT count(*) FROM documents") == before + 1
-    assert [a[1] for a in audit_actions(st) if a[1] == "usb.import"] == ["usb.import"]
+    assert [a[1] for a in audit_actions(st) if a[1] in ("usb.fetch", "usb.import")] == ["usb.fetch", "usb.import"]
     assert not (door.spool / "jobs" / job).exists()
 
 
@@ -197,6 +197,13 @@ def test_backup_stick_is_designated_and_backed_up_to(office, door):
     done = wait_state(door.channel, rules.DONE, after=found["seq"], helper=helper)
     assert done["folder"] == "议事备份"
     assert "上次备份" in client.get("/office/usb/backup").get_data(as_text=True)
+    client.post("/office/usb/eject", data={"page": "backup"})
+    ejected = wait_state(door.channel, rules.DONE, after=done["seq"], helper=helper)
+    assert ejected.get("ejected") is True
+    assert "usb.eject" in [a[1] for a in audit_actions(st)]
+    # An ejected stick takes no more work until it is plugged in again.
+    r = client.post("/office/usb/backup", data={"page": "backup"}, follow_redirects=True)
+    assert "已准备拔出" in r.get_data(as_text=True)
     helper.stop()
     files = stick.contents(door.tmp / "check")
     assert len(files) == 1 and next(iter(files)).startswith("议事备份/")
