@@ -418,12 +418,11 @@ class Helper:
         except OSError as e:
             log.warning("fetch %s: spool folder: %s", job, e)
             return self.report(rules.ERROR, error="source_missing", job=job)
-        owner = os.fstat(dest)
         index = []
         try:
             for n, (i, parts, _) in enumerate(chosen):
                 self.report(rules.FETCHING, job=job, done=n, total=len(chosen))
-                size = self._fetch_one(parts, dest, str(i), owner)
+                size = self._fetch_one(parts, dest, str(i))
                 index.append({"id": i, "name": "/".join(parts), "size": size})
             data = json.dumps(index, ensure_ascii=False).encode("utf-8")
             fd = os.open("index.json", os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o640, dir_fd=dest)
@@ -441,7 +440,7 @@ class Helper:
             os.close(dest)
         self.report(rules.FETCHED, job=job, done=len(chosen), total=len(chosen))
 
-    def _fetch_one(self, parts, dest_fd, name, owner):
+    def _fetch_one(self, parts, dest_fd, name):
         fd = os.open(self.mountpoint, os.O_RDONLY | os.O_DIRECTORY)
         try:
             for part in parts[:-1]:
