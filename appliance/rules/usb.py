@@ -33,7 +33,9 @@ ERRORS = ("removed", "write_failed", "mount_failed", "unlock_failed", "unsupport
 OPS = {
     # op: (required fields besides v/op/job, optional fields)
     "unlock": ({"passphrase"}, set()),
-    "write": ({"folder"}, {"merge"}),  # merge: add to the folder if it exists (the backup stick's)
+    # merge: add to the folder if it exists (the backup stick's); keep: then leave only the
+    # newest `keep` backup files in it (nothing else there is ever removed)
+    "write": ({"folder"}, {"merge", "keep"}),
     "fetch": ({"files"}, set()),
     "eject": (set(), set()),
 }
@@ -47,6 +49,8 @@ MAX_FETCH = 200                  # files fetched in one request
 MAX_FETCH_FILE = 200 * 1024 ** 2  # bytes per file fetched
 MAX_FETCH_TOTAL = 1024 ** 3      # bytes per fetch
 SPACE_MARGIN = 1024 ** 2         # kept free on the stick beyond the rounded file sizes
+# The only files a write's `keep` may remove: backups as appliance/usb/backup.py names them.
+BACKUP_FILE = re.compile(r"\Ayishi-backup-\d{8}T\d{6}Z(?:-\d+)?\.yishi-backup\Z")
 
 
 class Refused(ValueError):
@@ -100,6 +104,10 @@ def check_request(msg):
         if not isinstance(merge, bool):
             raise Refused("bad_fields", "merge")
         out["merge"] = merge
+        keep = msg.get("keep")
+        if keep is not None and (type(keep) is not int or not 1 <= keep <= 366 or not merge):
+            raise Refused("bad_fields", "keep")
+        out["keep"] = keep
     elif op == "fetch":
         files = msg["files"]
         if (not isinstance(files, list) or not 1 <= len(files) <= MAX_FETCH
@@ -107,6 +115,13 @@ def check_request(msg):
             raise Refused("bad_files")
         out["files"] = list(files)
     return out
+
+
+def backups_to_remove(names, keep):
+    """Of the file names in the backup stick's folder, the backups beyond the newest `keep`
+    (their names sort by time); any other name is never chosen."""
+    backups = sorted(n for n in names if BACKUP_FILE.match(n))
+    return backups[:-keep] if keep and len(backups) > keep else []
 
 
 def rounded(size, block):

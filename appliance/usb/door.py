@@ -143,7 +143,11 @@ class Door:
         try:
             path = backup.write_backup(store, data_dir, out, actor=actor_id)
             self._share(folder)
-            ch.submit(self.channel, "write", job, folder=BACKUP_FOLDER, merge=True)
+            if keep is None:
+                from appliance.config import Settings
+
+                keep = Settings.load(data_dir).backup_keep
+            ch.submit(self.channel, "write", job, folder=BACKUP_FOLDER, merge=True, keep=keep)
         except BaseException:
             self.forget(job)
             raise

@@ -290,7 +290,7 @@ class Helper:
         if state not in rules.IDLE:
             return self._refused("busy")
         if op == "write":
-            return self._write(job, msg["folder"], msg["merge"])
+            return self._write(job, msg["folder"], msg["merge"], msg["keep"])
         if op == "fetch":
             return self._fetch(job, msg["files"])
         if op == "eject":
@@ -490,7 +490,7 @@ class Helper:
                 raise rules.Refused("path_escape", f"special file {entry.name!r}"[:80])
         return files
 
-    def _write(self, job, folder, merge=False):
+    def _write(self, job, folder, merge=False, keep=None):
         try:
             src = self._job_dir(job, "out")
         except OSError as e:
@@ -510,11 +510,11 @@ class Helper:
             ok, needed = rules.fits([s for _, s in files], self.stick["free"], self.stick["block"])
             if not ok:
                 return self.report(rules.NO_SPACE, job=job, needed=needed, free=self.stick["free"])
-            self._copy_out(job, folder, src, files, merge)
+            self._copy_out(job, folder, src, files, merge, keep)
         finally:
             os.close(src)
 
-    def _copy_out(self, job, folder, src, files, merge=False):
+    def _copy_out(self, job, folder, src, files, merge=False, keep=None):
         total_bytes = sum(s for _, s in files)
         self.report(rules.WRITING, job=job, done=0, total=len(files), bytes_done=0, bytes_total=total_bytes)
         try:
@@ -534,6 +534,11 @@ class Helper:
                 top = _dir_fd(root, folder)
                 try:
                     self._copy_files(job, src, top, files, total_bytes, suffix=".未完成")
+                    # Only after the new backup is whole: the oldest beyond `keep` go.
+                    for name in rules.backups_to_remove(os.listdir(top), keep):
+                        if stat.S_ISREG(os.stat(name, dir_fd=top, follow_symlinks=False).st_mode):
+                            os.unlink(name, dir_fd=top)
+                    os.fsync(top)
                 finally:
                     os.close(top)
             else:

@@ -49,3 +49,17 @@ def test_an_export_fits_only_with_its_clusters_and_a_margin():
     assert not rules.fits([1, 1], free=rules.SPACE_MARGIN + 4 * 4096, block=4096)[0]
     # 1,000 one-byte files on 32 KiB clusters need 32 MB, not 1 KB.
     assert rules.fits([1] * 1000, free=32 * 1024 * 1024, block=32768)[1] > 32 * 1000 * 1024
+
+
+def test_keep_removes_only_the_oldest_backups_by_name():
+    names = ["yishi-backup-20261201T020000Z.yishi-backup", "yishi-backup-20261203T020000Z-2.yishi-backup",
+             "yishi-backup-20261202T020000Z.yishi-backup", "report.pdf", "yishi-backup-evil.yishi-backup",
+             "../yishi-backup-20261101T020000Z.yishi-backup"]
+    assert rules.backups_to_remove(names, 1) == ["yishi-backup-20261201T020000Z.yishi-backup",
+                                                 "yishi-backup-20261202T020000Z.yishi-backup"]
+    assert rules.backups_to_remove(names, 5) == []
+    for bad in (0, 367, True, "2"):
+        with pytest.raises(rules.Refused):
+            rules.check_request({"v": 1, "op": "write", "job": JOB, "folder": "议事备份", "merge": True, "keep": bad})
+    with pytest.raises(rules.Refused):  # keep only where files are added, never on an export
+        rules.check_request({"v": 1, "op": "write", "job": JOB, "folder": "议事导出", "keep": 3})

@@ -293,3 +293,17 @@ def test_the_two_sides_meet_only_through_the_group_as_the_units_run_them(door, t
     finally:
         subprocess.run(["umount", "-l", *[os.path.join(mounts, m) for m in os.listdir(mounts)]], capture_output=True)
         shutil.rmtree(base, ignore_errors=True)
+
+
+def test_backup_stick_keeps_the_newest_backups_and_nothing_else_is_removed(door):
+    old = {f"议事备份/yishi-backup-2026120{d}T020000Z.yishi-backup": f"backup {d}".encode() for d in (1, 2, 3)}
+    stick = door.stick(files={**old, "议事备份/notes.txt": b"staff's own file", "议事备份/yishi-backup-x.yishi-backup": b"odd"})
+    helper, found = ready(door, stick)
+    job = ch.make_job(door.spool)
+    put_out(door.spool, job, {"yishi-backup-20261207T020000Z.yishi-backup": b"backup 7"})
+    ch.submit(door.channel, "write", job, folder="议事备份", merge=True, keep=2)
+    wait_state(door.channel, rules.DONE, after=found["seq"], helper=helper)
+    helper.stop()
+    assert sorted(stick.contents(door.tmp / "check")) == [
+        "议事备份/notes.txt", "议事备份/yishi-backup-20261203T020000Z.yishi-backup",
+        "议事备份/yishi-backup-20261207T020000Z.yishi-backup", "议事备份/yishi-backup-x.yishi-backup"]
