@@ -49,6 +49,10 @@ catalogs: install
 	$(PY) tools/catalog.py opinions appliance/office/opinions.py appliance/office/opinions_api.py \
 		appliance/office/opinions_views.py webui/templates/opinions
 	$(PY) tools/catalog.py notices appliance/meetings/notices.py appliance/meetings/notices_api.py webui/templates/notices
+	$(PY) tools/catalog.py usbexport appliance/usb/export.py
+	$(PY) tools/catalog.py usbimport appliance/usb/importer.py
+	$(PY) tools/catalog.py backup appliance/usb/backup.py webui/templates/backup
+	$(PY) tools/catalog.py usb appliance/usb/door.py appliance/usb/views.py webui/templates/usb
 
 clean:
 	rm -rf $(VENV) build *.egg-info test-artifacts

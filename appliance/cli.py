@@ -94,7 +94,10 @@ def cmd_init(args):
     with store.write() as db:
         audit.record(db, "cli", "store.init", {"version": __version__})
     store.close()
-    print(f"initialised {args.data}: encrypted store yishi.db, keyring.json, tls/")
+    from appliance.usb import signing
+
+    fp = signing.load(args.data, key).fingerprint
+    print(f"initialised {args.data}: encrypted store yishi.db, keyring.json, tls/, export signing key {fp}")
     return 0
 
 
@@ -255,6 +258,178 @@ def cmd_minutes(args):
     return 0
 
 
+def cmd_usb_helper(args):
+    from appliance.usb import helper
+
+    return helper.main(args)
+
+
+def _zh_en(message):
+    """'中文 / English' for a user's error on the command line, from the same catalogues as the
+    pages (outside a request Flask-Babel gives only the English msgid)."""
+    from babel.support import Translations
+
+    from webui import translation_dirs
+
+    args, kwargs = getattr(message, "_args", None), getattr(message, "_kwargs", None) or {}
+    if not args:
+        return str(message)
+    zh = args[0]
+    for d in translation_dirs():
+        t = Translations.load(d, ["zh_CN"])
+        if t.gettext(args[0]) != args[0]:
+            zh = t.gettext(args[0])
+            break
+    return f"{zh % kwargs if kwargs else zh} / {message}"
+
+
+def cmd_export(args):
+    from appliance.usb import export
+
+    if args.archive_passphrase_file and args.encrypted_target:
+        raise StoreError("give either --archive-passphrase-file or --encrypted-target, not both")
+    archive_passphrase = None
+    if args.archive_passphrase_file:
+        from appliance.store.keys import read_secret_file
+
+        archive_passphrase = read_secret_file(args.archive_passphrase_file).decode("utf-8").rstrip("\r\n")
+    store = _unlock(args)
+    try:
+        ids = args.meeting or [m["id"] for m in export.exportable_meetings(store, year=args.year)]
+        if not ids:
+            raise StoreError(f"{args.data}: no closed meeting with minutes in {args.year} / {args.year} 年没有已闭会且有会议记录的会议")
+        result = export.export_minutes(store, args.data, ids, args.out, actor_id="cli", encrypted_target=args.encrypted_target,
+                                       archive_passphrase=archive_passphrase)
+    except UserError as e:
+        raise StoreError(_zh_en(e.message)) from None
+    finally:
+        store.close()
+    print(f"wrote {result.path}: meetings {', '.join(map(str, result.meetings))}, {len(result.files)} files, "
+          f"{result.total_bytes} bytes{' in an AES-256 7z archive' if result.archive else ''}")
+    print(f"signing key fingerprint / 签名公钥指纹: {result.fingerprint}")
+    return 0
+
+
+def cmd_verify_export(args):
+    from appliance.usb import verify
+
+    argv = [args.folder] + (["--fingerprint", args.fingerprint] if args.fingerprint else [])
+    return verify.main(argv)
+
+
+
+def _in_both(message):
+    """A translatable message as '中文 / English' (the CLI has no browser to pick a language)."""
+    from flask import Flask
+    from flask_babel import force_locale
+
+    import webui
+    from appliance import i18n
+
+    app = Flask("yishi-cli")
+    i18n.init_app(app, webui.translation_dirs())
+    with app.app_context():
+        texts = []
+        for locale in ("zh_CN", "en"):
+            with force_locale(locale):
+                texts.append(str(message))
+    return texts[0] if texts[0] == texts[1] else f"{texts[0]} / {texts[1]}"
+
+
+def cmd_usb_import(args):
+    """收文: list what a mounted stick holds, then import the chosen files (--all or --file)."""
+    from appliance.devices import people
+    from appliance.i18n import lazy_gettext as _l
+    from appliance.usb import importer
+
+    try:
+        found = importer.scan(args.source)
+    except UserError as e:
+        raise UserError(e.code, _in_both(e.message)) from None
+    print(f"{args.source}: {len(found.importable)} to import, {len(found.refused)} refused "
+          f"/ 可导入 {len(found.importable)} 个，拒收 {len(found.refused)} 个")
+    for c in found.candidates:
+        size = "" if c.size is None else f"{c.size / 1024:,.0f} KB"
+        line = f"  {'ok' if c.importable else '--'}  {(c.kind or ''):4s} {size:>10s}  {c.path}"
+        print(line if c.importable else f"{line}  ({_in_both(c.reason())})")
+    if not (args.all or args.file):
+        return 0
+    if args.all:
+        chosen = found.importable
+        if not chosen:
+            raise UserError("usb_nothing_chosen", _in_both(_l("Choose at least one file to import.")))
+    else:
+        by_name = {}
+        for c in found.candidates:
+            by_name.setdefault(c.ref, c)
+            by_name.setdefault(c.path, c)
+        missing = [n for n in args.file if n not in by_name]
+        if missing:
+            raise StoreError(f"{missing[0]!r}: no such file on the stick (give the name as listed above)")
+        chosen = [by_name[n] for n in args.file]
+    if args.circulate is not None:
+        target = importer.ToCirculation(args.circulate, groups=tuple(args.to or ("leaders",)))
+    else:
+        target = importer.ToArchive(args.category)
+    store = _unlock(args)
+    try:
+        actor_id = None
+        if args.as_user:
+            person = people.by_username(store, args.as_user)
+            if person is None:
+                raise StoreError(f"{args.as_user!r}: no such user name in {args.data}")
+            actor_id = person.id
+        try:
+            ids = importer.ingest(store, args.source, chosen, actor_id=actor_id, target=target)
+        except UserError as e:
+            raise UserError(e.code, _in_both(e.message)) from None
+    finally:
+        store.close()
+    print(f"imported {len(ids)} file(s) as document(s) {', '.join(map(str, ids))} / 已导入 {len(ids)} 个文件")
+    return 0
+
+
+
+def cmd_backup(args):
+    from appliance.config import Settings
+    from appliance.usb import backup
+
+    keep = args.keep if args.keep is not None else Settings.load(args.data).backup_keep
+    store = _unlock(args)
+    try:
+        path = backup.write_backup(store, args.data, args.out, keep=keep, actor="cli")
+        last = backup.last_backup(store)
+    except backup.BackupRefused as e:
+        raise StoreError(e.in_both()) from None
+    finally:
+        store.close()
+    print(f"wrote {path} ({last.size} bytes, {last.seconds:.1f} s); keeping the newest {keep} in {args.out}")
+    return 0
+
+
+def cmd_restore(args):
+    from appliance.usb import backup
+
+    passphrase = _read_passphrase(args, prompt="Passphrase of the backed-up appliance / 备份时的管理员口令: ")
+    try:
+        done = backup.restore(args.source, args.data, passphrase)
+    except backup.BackupRefused as e:
+        raise StoreError(e.in_both()) from None
+    print(f"restored {args.source} into {done.data_dir}: store {done.store_bytes} bytes, {done.files} other files; "
+          f"audit log intact: {done.audit_entries} entries, head {done.audit_head}")
+    return 0
+
+
+def _keep(text):
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if not 1 <= n <= 366:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a whole number of backups from 1 to 366")
+    return n
+
+
 def parser():
     p = argparse.ArgumentParser(prog="yishi", description="Yishi (议事): paperless meeting appliance")
     p.add_argument("--version", action="version", version=f"yishi {__version__}")
@@ -323,6 +498,24 @@ def parser():
     sp.add_argument("--out", required=True, help="FILE.pdf")
     sp.set_defaults(func=cmd_minutes)
 
+    sp = sub.add_parser("export", help="export archived minutes (议事导出) as a signed bag into a folder, e.g. a mounted stick")
+    data(sp)
+    unlocking(sp)
+    which = sp.add_mutually_exclusive_group(required=True)
+    which.add_argument("--meeting", type=int, action="append", metavar="ID", help="a closed meeting's number (repeat for more)")
+    which.add_argument("--year", type=int, help="every closed meeting with minutes of that year")
+    sp.add_argument("--out", required=True, metavar="PATH", help="an existing folder; the export is made inside it")
+    sp.add_argument("--archive-passphrase-file", metavar="FILE",
+                    help="write one AES-256 7z archive with encrypted headers, with the passphrase in FILE")
+    sp.add_argument("--encrypted-target", action="store_true",
+                    help="PATH is on a LUKS-encrypted stick (classified meetings are refused otherwise)")
+    sp.set_defaults(func=cmd_export)
+
+    sp = sub.add_parser("verify-export", help="check an export's signature and every hash, offline")
+    sp.add_argument("folder", help="the export folder (议事导出-…)")
+    sp.add_argument("--fingerprint", help="the key fingerprint printed in the minutes, to compare with")
+    sp.set_defaults(func=cmd_verify_export)
+
     sp = sub.add_parser("passphrase", help="change the admin passphrase (rewraps the key)")
     data(sp)
     sp.add_argument("--passphrase-file", help="file with the current passphrase")
@@ -334,6 +527,42 @@ def parser():
     unlocking(sp)
     sp.add_argument("--out", required=True)
     sp.set_defaults(func=cmd_keyfile)
+
+    sp = sub.add_parser("usb-helper", help="the privileged USB helper for one stick (started by udev, as root)")
+    sp.add_argument("device", help="the stick's kernel name (sda1, sdb, loop3)")
+    sp.add_argument("--channel", help="the channel folder (default /run/yishi-usb)")
+    sp.add_argument("--spool", help="the spool folder (default /var/lib/yishi-usb)")
+    sp.add_argument("--mount-base", help="where the stick is mounted (default: the unit's private /tmp)")
+    sp.set_defaults(func=cmd_usb_helper)
+
+    sp = sub.add_parser("usb-import", help="收文: list a mounted stick's documents and import the chosen ones")
+    data(sp)
+    unlocking(sp)
+    sp.add_argument("--from", dest="source", required=True, metavar="MOUNTED_DIR",
+                    help="the stick's folder, mounted read-only")
+    where = sp.add_mutually_exclusive_group()
+    where.add_argument("--category", default="收文", help="file into the archive under this category (default 收文)")
+    where.add_argument("--circulate", metavar="TITLE", help="start a new circulation with this title instead")
+    sp.add_argument("--to", action="append", metavar="GROUP",
+                    help="circulation recipients: members, attendees, staff, leaders, everyone (default leaders)")
+    sp.add_argument("--as", dest="as_user", metavar="USERNAME", help="the staff member importing (needed to circulate)")
+    which = sp.add_mutually_exclusive_group()
+    which.add_argument("--all", action="store_true", help="import every file that can be imported")
+    which.add_argument("--file", action="append", metavar="NAME", help="import this file (as listed; repeat)")
+    sp.set_defaults(func=cmd_usb_import)
+
+    sp = sub.add_parser("backup", help="write an encrypted backup of the whole appliance into a folder (the backup stick)")
+    data(sp)
+    unlocking(sp)
+    sp.add_argument("--out", required=True, help="folder to write the backup into")
+    sp.add_argument("--keep", type=_keep, help="keep the newest N backups there (default: the backup_keep setting, 7)")
+    sp.set_defaults(func=cmd_backup)
+
+    sp = sub.add_parser("restore", help="restore a backup onto a new, empty data folder")
+    sp.add_argument("--from", dest="source", required=True, metavar="FILE", help="the backup file")
+    sp.add_argument("--data", required=True, help="the new data folder (missing or empty)")
+    sp.add_argument("--passphrase-file", help="file with the admin passphrase of the backed-up appliance")
+    sp.set_defaults(func=cmd_restore)
     return p
 
 

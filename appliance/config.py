@@ -53,6 +53,9 @@ class Settings:
     # docs/threat-model.md: 1 pass over 4 MiB, ~6 ms here, ~25-37 ms on a Pi 4).
     pin_hash_time_cost: int = 1
     pin_hash_memory_kib: int = 4 * 1024
+    # 备份: how many nightly backups the backup stick keeps (appliance/usb/backup.py removes the
+    # oldest beyond this). A week covers a damage found on Monday that began on Friday.
+    backup_keep: int = 7
 
     @classmethod
     def path(cls, data_dir):
@@ -70,7 +73,7 @@ class Settings:
             raise StoreError(f"{p}: cannot read the settings ({e})") from e
         known = {k: v for k, v in raw.items() if k in cls.__dataclass_fields__}
         settings = cls(**known)
-        for name, low, high in (("pin_hash_time_cost", 1, 10), ("pin_hash_memory_kib", 1024, 256 * 1024)):
+        for name, low, high in (("pin_hash_time_cost", 1, 10), ("pin_hash_memory_kib", 1024, 256 * 1024), ("backup_keep", 1, 366)):
             v = getattr(settings, name)
             if not isinstance(v, int) or isinstance(v, bool) or not low <= v <= high:
                 raise StoreError(f"{p}: '{name}' is {v!r}, expected a whole number from {low} to {high}")

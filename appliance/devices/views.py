@@ -103,10 +103,14 @@ def admin_pair():
 @bp.get("/admin/devices")
 @page_login_required("admin")
 def admin_devices():
+    from appliance.usb import backup
+
     st = auth.store()
+    now = time.time()
     return render_template(
         "devices/admin_devices.html",
-        pending=pairing.pending(st), devices=pairing.devices(st), people=people.everyone(st), now=time.time(),
+        pending=pairing.pending(st), devices=pairing.devices(st), people=people.everyone(st), now=now,
+        backup=backup.status(st, now),
     )
 
 

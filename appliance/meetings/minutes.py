@@ -1,5 +1,6 @@
 """Minutes (会议记录) as a PDF: attendance with names, every item and poll with its mode, rule,
-counts and outcome, fallback notes, and the head hash of the audit chain at closing.
+counts and outcome, fallback notes, the head hash of the audit chain at closing, and the
+fingerprint of the key that signs USB exports.
 
 Drawn with reportlab in a TrueType CJK font from Debian (fonts-wqy-zenhei), embedded, so the
 PDF reads the same on any machine and `pdftotext` gets the Chinese text back.
@@ -11,6 +12,7 @@ import time
 
 from appliance.meetings import core, ordering, polls, result_words, sheets
 from appliance.store import audit
+from appliance.usb import signing
 
 FONT_PATHS = (
     "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
@@ -98,6 +100,10 @@ def lines(store, meeting_id):
     out.extend(ordering.minutes_lines(store, meeting_id))
     out.append(("h2", "记录核验"))
     out.append(("p", f"审计日志链头哈希：{audit.head(store)}"))
+    # The key that signs USB exports (appliance/usb/signing.py): a reader of an export compares
+    # the fingerprint its verifier prints with this one, so it gets a line of its own (never wrapped).
+    out.append(("p", "导出签名公钥指纹（用于核验U盘导出）："))
+    out.append(("p", signing.for_store(store).fingerprint))
     out.append(("p", f"生成时间：{time.strftime('%Y-%m-%d %H:%M:%S')}（议事系统自动生成）"))
     return out
 

@@ -103,7 +103,7 @@ def test_venv_was_installed_from_the_local_wheelhouse(target):
 
 
 INSTALLED_UNITS = ["yishi.service", "yishi-firstboot.service", "yishi-wifi-firstboot.service",
-                   "yishi-ssh-hostkeys.service"]
+                   "yishi-ssh-hostkeys.service", "yishi-usb@.service"]
 
 
 @pytest.mark.parametrize("unit", INSTALLED_UNITS)
@@ -140,12 +140,21 @@ def test_installed_unit_with_its_drop_ins_is_no_more_exposed_than_recorded(targe
     assert_exposure_within_record(unit, exposure, report)
 
 
-def test_usb_export_is_not_installed_before_its_program_exists(target):
-    """`yishi usb-export` comes with the USB issue: until then a stick must not start a unit that fails."""
+def test_usb_door_is_installed_with_its_program(target, settings):
+    """A stick plugged in starts yishi-usb@<device>, whose program exists; the old export unit is gone."""
+    for path, source in (("/etc/systemd/system/yishi-usb@.service", "yishi-usb@.service"),
+                         ("/etc/udev/rules.d/90-yishi-usb.rules", "90-yishi-usb.rules"),
+                         ("/etc/tmpfiles.d/yishi-usb.conf", "yishi-usb.conf")):
+        assert target.read(path) == (REPO / "systemd" / source).read_text(), path
+        assert target.stat(path) == ("644", "root", "root"), path
+    rule = target.read("/etc/udev/rules.d/90-yishi-usb.rules")
+    assert 'ENV{SYSTEMD_WANTS}+="yishi-usb@%k.service"' in rule and 'ENV{ID_BUS}=="usb"' in rule
     assert not target.exists("/etc/udev/rules.d/90-yishi-usb-export.rules")
     assert not target.exists("/etc/systemd/system/yishi-usb-export@.service")
-    assert target.run("/opt/yishi/venv/bin/yishi usb-export --help").rc != 0, (
-        "`yishi usb-export` exists now: install its udev rule and unit (roles/yishi_usb) and test them")
+    assert target.stat("/var/lib/yishi-usb") == ("2770", "root", settings["yishi_service_user"])
+    assert target.run("/opt/yishi/venv/bin/yishi usb-helper --help").rc == 0
+    for tool in ("cryptsetup", "mkfs.exfat", "fsck.vfat", "blkid", "mount"):
+        assert target.run(f"command -v {tool}").rc == 0, f"{tool} is missing"
 
 
 @live_only

@@ -1,0 +1,1 @@
+"""USB, the appliance's one door: export of archived minutes, import of incoming documents, backup."""
