@@ -46,7 +46,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from appliance.errors import UserError
 from appliance.i18n import lazy_gettext as _l
 from appliance.store import audit
-from appliance.store.db import DB_FILE, FULL, WRITER_LOCK_SUFFIX, problem_of
+from appliance.store.db import DB_FILE, FULL, HEALTH_SUFFIX, WRITER_LOCK_SUFFIX, problem_of
 from appliance.store.keys import KEYRING, Keyring, KeyringDamaged
 
 FORMAT = "yishi-backup"
@@ -65,9 +65,11 @@ STALE_AFTER = 24 * 3600
 DUE_AFTER = 20 * 3600
 CHUNK = 1 << 20
 # Files of the data folder that are not data: the live store and SQLite's companions (the
-# snapshot is the store), nginx's runtime folder (rewritten at every start), probes and the
-# half-written temporaries of write-then-rename.
-LIVE = {DB_FILE, DB_FILE + "-wal", DB_FILE + "-shm", DB_FILE + "-journal", DB_FILE + WRITER_LOCK_SUFFIX, KEYRING}
+# snapshot is the store), its shared health record (it describes this card, not the next one),
+# nginx's runtime folder (rewritten at every start), probes and the half-written temporaries of
+# write-then-rename.
+LIVE = {DB_FILE, DB_FILE + "-wal", DB_FILE + "-shm", DB_FILE + "-journal", DB_FILE + WRITER_LOCK_SUFFIX,
+        DB_FILE + HEALTH_SUFFIX, KEYRING}
 RUNTIME_DIRS = {"edge"}
 
 
