@@ -9,6 +9,7 @@ import io
 import os
 import time
 
+from appliance import timekeeping
 from appliance.meetings import core, ordering, polls, sheets
 from appliance.store import audit
 
@@ -99,6 +100,9 @@ def lines(store, meeting_id):
     out.append(("h2", "记录核验"))
     out.append(("p", f"审计日志链头哈希：{audit.head(store)}"))
     out.append(("p", f"生成时间：{time.strftime('%Y-%m-%d %H:%M:%S')}（议事系统自动生成）"))
+    note = timekeeping.record_note(store)
+    if note:
+        out.append(("b", note))
     return out
 
 
