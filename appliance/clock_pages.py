@@ -22,7 +22,7 @@ BANNER_ROLES = ("admin", "secretary", "staff", "chair")
 # How often a worker moves the last good time forward (boot-clock seconds): one small file
 # read per worker per half minute, not per request.
 TICK_EVERY = 30
-_last_tick = {"boot": None}
+_last_tick = {}  # data folder -> boot-clock time of this worker's last tick
 
 
 def _data_dir():
@@ -41,12 +41,12 @@ def _wire(state):
 
 @bp.before_app_request
 def tick():
-    now = clock.boot()
-    if _last_tick["boot"] is not None and now - _last_tick["boot"] < TICK_EVERY:
+    now, data_dir = clock.boot(), _data_dir()
+    if data_dir in _last_tick and now - _last_tick[data_dir] < TICK_EVERY:
         return
-    _last_tick["boot"] = now
+    _last_tick[data_dir] = now
     try:
-        timekeeping.tick(_data_dir())
+        timekeeping.tick(data_dir)
     except OSError:  # a full or read-only data folder is shown by the storage notice, not here
         pass
 
