@@ -104,10 +104,23 @@ BEHIND_NOTE = "注：本文件生成时，设备时钟早于其此前已记录�
 def record_note(store, wall_now=None, boot_id=None):
     """The note a record (minutes, an export) made now carries, or "" when the clock is trusted.
     The data folder is the store's own folder."""
-    s = status(os.path.dirname(os.path.abspath(store.path)), wall_now, boot_id)
+    return _note(status(os.path.dirname(os.path.abspath(store.path)), wall_now, boot_id))
+
+
+def _note(s):
     if s.behind:
         return BEHIND_NOTE
     return "" if s.confirmed else UNCONFIRMED_NOTE
+
+
+def request_note():
+    """record_note for an export made while serving a request (the app's own data folder), or ""
+    outside one (a CLI export has the store and calls record_note)."""
+    from flask import current_app, has_app_context
+
+    if not has_app_context() or "yishi" not in current_app.extensions:
+        return ""
+    return _note(status(current_app.extensions["yishi"].config.data_dir))
 
 
 def tick(data_dir, wall_now=None):

@@ -245,3 +245,22 @@ def test_last_good_time_is_kept_and_never_pulled_back(data_dir, shifted):
     with open(timekeeping.record_path(data_dir), "w") as f:
         f.write("{damaged")
     assert timekeeping.load(data_dir) == rules.ClockRecord()  # damaged: unconfirmed, never a crash
+
+
+def test_exports_made_while_unconfirmed_carry_the_note(clock_app):
+    import io
+
+    import docx
+
+    from appliance.office import export
+
+    def paragraphs():
+        with clock_app.test_request_context("/"):
+            blob = export.sheet_docx("意见汇总表", "征求 3 人", [])
+        return [p.text for p in docx.Document(io.BytesIO(blob)).paragraphs]
+
+    assert timekeeping.UNCONFIRMED_NOTE in paragraphs()
+    assert admin_client(clock_app).post("/admin/clock", data={"browser_time": ms(clock.wall())}).status_code == 302
+    assert timekeeping.UNCONFIRMED_NOTE not in paragraphs()
+    with clock_app.test_request_context("/"):
+        assert b"%PDF" in export.sheet_pdf("意见汇总表", "征求 3 人", [])[:8]
