@@ -2,6 +2,7 @@
 and the confirm that rides along with an unlock. Thin: appliance/timekeeping.py does the work.
 """
 
+import logging
 import time
 from datetime import datetime
 
@@ -22,6 +23,7 @@ BANNER_ROLES = ("admin", "secretary", "staff", "chair")
 # How often a worker moves the last good time forward (boot-clock seconds): one small file
 # read per worker per half minute, not per request.
 TICK_EVERY = 30
+log = logging.getLogger("yishi")
 _last_tick = {}  # data folder -> boot-clock time of this worker's last tick
 
 
@@ -37,6 +39,10 @@ def _setter():
 def _wire(state):
     appliance = state.app.extensions["yishi"]
     appliance.on_unlock(lambda store: timekeeping.audit_provisioning(store, appliance.config.data_dir))
+    s = timekeeping.status(appliance.config.data_dir)
+    if s.behind:  # the journal says so too, for whoever reads it before the pages
+        log.warning("the wall clock is %.0f s behind the last time known to be good: it is wrong "
+                    "until an administrator sets it (/admin/clock)", s.behind_by)
 
 
 @bp.before_app_request
