@@ -53,6 +53,7 @@ catalogs: install
 	$(PY) tools/catalog.py usbimport appliance/usb/importer.py
 	$(PY) tools/catalog.py backup appliance/usb/backup.py webui/templates/backup
 	$(PY) tools/catalog.py usb appliance/usb/door.py appliance/usb/views.py webui/templates/usb
+	$(PY) tools/catalog.py clock appliance/timekeeping.py appliance/clock_pages.py webui/templates/clock
 
 clean:
 	rm -rf $(VENV) build *.egg-info test-artifacts

@@ -10,6 +10,7 @@ import io
 import os
 import time
 
+from appliance import timekeeping
 from appliance.meetings import core, ordering, polls, result_words, sheets
 from appliance.store import audit
 from appliance.usb import signing
@@ -105,6 +106,9 @@ def lines(store, meeting_id):
     out.append(("p", "导出签名公钥指纹（用于核验U盘导出）："))
     out.append(("p", signing.for_store(store).fingerprint))
     out.append(("p", f"生成时间：{time.strftime('%Y-%m-%d %H:%M:%S')}（议事系统自动生成）"))
+    note = timekeeping.record_note(store)
+    if note:
+        out.append(("b", note))
     return out
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from flask_babel import force_locale
 
+from appliance import timekeeping
 from appliance.i18n import gettext as _
 
 FONT_CANDIDATES = (
@@ -91,6 +92,8 @@ def sheet_docx(heading, facts, tables):
     style.element.rPr.rFonts.set(qn("w:eastAsia"), "宋体")
     doc.add_heading(str(heading), level=1)
     doc.add_paragraph(str(facts))
+    if clock_note := timekeeping.request_note():
+        doc.add_paragraph(clock_note)
     for t in tables:
         if t.caption:
             doc.add_heading(str(t.caption), level=2)
@@ -150,7 +153,10 @@ def sheet_pdf(heading, facts, tables):
     out = io.BytesIO()
     doc = SimpleDocTemplate(out, pagesize=landscape(A4), leftMargin=1.5 * cm, rightMargin=1.5 * cm,
                             topMargin=1.5 * cm, bottomMargin=1.5 * cm, title=str(heading))
-    flow = [Paragraph(escape(str(heading)), title), Paragraph(escape(str(facts)), note), Spacer(1, 0.3 * cm)]
+    flow = [Paragraph(escape(str(heading)), title), Paragraph(escape(str(facts)), note)]
+    if clock_note := timekeeping.request_note():
+        flow.append(Paragraph(escape(clock_note), note))
+    flow.append(Spacer(1, 0.3 * cm))
     for t in tables:
         if t.caption:
             flow.append(Paragraph(escape(str(t.caption)), caption))

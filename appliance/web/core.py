@@ -37,6 +37,9 @@ def unlock():
     except UserError as e:
         return render_template("sealed.html", initialised=a.initialised, error=e.message), e.status
     flash(_("The appliance is unlocked."), "ok")
+    from appliance import clock_pages
+
+    clock_pages.confirm_at_unlock(request.form)
     return redirect(url_for("devices.login"))
 
 
