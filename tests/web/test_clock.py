@@ -9,6 +9,7 @@ what a laptop running `make run` has.
 
 import json
 import os
+import re
 import time
 
 import pytest
@@ -177,7 +178,7 @@ def test_confirm_with_the_unlock(data_dir, shifted):
     try:
         c = app.test_client()
         page = c.get("/").get_data(as_text=True)
-        assert 'name="clock_confirm"' in page and "设备时钟显示" in page and "js/clock.js" in page
+        assert 'name="clock_confirm"' in page and "设备时钟显示" in page and re.search(r"/static/js/clock\.[0-9a-f]{12}\.js", page)  # fingerprinted
         # A wrong passphrase confirms nothing.
         c.post("/unlock", data={"passphrase": "guess", "clock_confirm": "1", "browser_time": ms(clock.wall())})
         assert not timekeeping.status(data_dir).confirmed
