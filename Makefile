@@ -49,6 +49,7 @@ catalogs: install
 	$(PY) tools/catalog.py opinions appliance/office/opinions.py appliance/office/opinions_api.py \
 		appliance/office/opinions_views.py webui/templates/opinions
 	$(PY) tools/catalog.py notices appliance/meetings/notices.py appliance/meetings/notices_api.py webui/templates/notices
+	$(PY) tools/catalog.py network appliance/network webui/templates/network
 
 clean:
 	rm -rf $(VENV) build *.egg-info test-artifacts

@@ -69,11 +69,12 @@ def build_app(config):
     from appliance.meetings.views import bp as meetings_pages
     from appliance.meetings.scrutiny_api import bp as scrutiny_api
     from appliance.meetings.scrutiny_views import bp as scrutiny_pages
+    from appliance.network.views import bp as network
     from appliance.web.core import bp as core
     from appliance.web.live import bp as live
 
     for bp in (core, live, devices_pages, devices_api, documents_pages, documents_api, meetings_pages, meetings_api,
-               office_pages, office_api, opinions_pages, opinions_api, scrutiny_pages, scrutiny_api):
+               office_pages, office_api, opinions_pages, opinions_api, scrutiny_pages, scrutiny_api, network):
         app.register_blueprint(bp)
     for hook in config.extra.get("blueprints", ()):
         hook(app)
