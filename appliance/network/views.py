@@ -3,6 +3,7 @@ banner come from here into every template that includes them, and `GET /api/v1/n
 live.js pages the banner again when an `airgap` event arrives.
 """
 
+import os
 import time
 
 from flask import Blueprint, before_render_template, g
@@ -22,6 +23,8 @@ def _follow(state):
     appliance = app.extensions.get("yishi")
     if appliance is None or appliance.config.extra.get("airgap_follow") is False:
         return
+    if not os.path.exists(status.network_file(appliance.config)):
+        return  # no network provisioned (a development machine): nothing to follow, no thread
     follower = alerts.Follower(appliance, lambda *a: broadcaster(app).publish(*a))
     app.extensions["yishi_airgap"] = follower
     appliance.on_unlock(lambda store: follower.start())

@@ -64,6 +64,14 @@ def test_rogue_router_raises_the_banner_live_and_is_audited(served, tmp_path, ne
         text = page.locator("#airgap-banner").inner_text()
         assert "网关 10.42.0.99" in text and "第二台 DHCP 服务器" in text and "WAN 口" in text, text
         page.screenshot(path=str(tmp_path / "banner.png"), full_page=True)
+        # On a phone (390 px) and in large type (大字) the banner and the network card still fit.
+        page.context.add_cookies([{"name": "large", "value": "1", "url": server.url}])
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.reload()
+        assert page.locator("#airgap-banner").is_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        for box in (page.locator("#airgap-banner").bounding_box(), page.locator("#network").bounding_box()):
+            assert box["x"] >= 0 and box["x"] + box["width"] <= 390, box
         with staff_clients(server) as (admin, secretary):
             banner = secretary.get("/api/v1/network").json()["airgap"]
             assert {m["kind"] for m in banner} >= {"dhcp", "gateway"}
