@@ -54,6 +54,7 @@ catalogs: install
 	$(PY) tools/catalog.py backup appliance/usb/backup.py webui/templates/backup
 	$(PY) tools/catalog.py usb appliance/usb/door.py appliance/usb/views.py webui/templates/usb
 	$(PY) tools/catalog.py clock appliance/timekeeping.py appliance/clock_pages.py webui/templates/clock
+	$(PY) tools/catalog.py network appliance/network webui/templates/network
 
 clean:
 	rm -rf $(VENV) build *.egg-info test-artifacts

@@ -72,12 +72,13 @@ def build_app(config):
     from appliance.meetings.scrutiny_views import bp as scrutiny_pages
     from appliance.usb.views import bp as usb_pages
     from appliance.clock_pages import bp as clock_pages
+    from appliance.network.views import bp as network
     from appliance.web.core import bp as core
     from appliance.web.live import bp as live
 
     for bp in (core, live, devices_pages, devices_api, documents_pages, documents_api, meetings_pages, meetings_api,
                office_pages, office_api, opinions_pages, opinions_api, scrutiny_pages, scrutiny_api, usb_pages,
-               clock_pages):
+               clock_pages, network):
         app.register_blueprint(bp)
     for hook in config.extra.get("blueprints", ()):
         hook(app)

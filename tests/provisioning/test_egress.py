@@ -6,8 +6,12 @@ firewall is loaded, a control run shows the topology would carry every flow the 
 expects blocked, so a blocked flow proves the ruleset, not a broken set-up. The appliance is
 given its worst day: IP forwarding switched on and a default route to the outside.
 
-The ruleset loaded is tests/provisioning/expected/nftables.conf; test_system_state proves that
-the roles render exactly that file for these settings.
+All of it runs once per network mode (builtin, usb-adapter, external-ap), with the appliance's
+LAN interface named as in that mode and the ruleset the roles render for it
+(tests/provisioning/modes.py; the builtin one is tests/provisioning/expected/nftables.conf, which
+test_system_state proves the chroot run writes). In each mode the appliance's own dnsmasq, as
+rendered, then leases a tablet an address and names no gateway and no name server but the
+appliance, and answers no name outside the meeting LAN.
 """
 
 from __future__ import annotations
@@ -20,7 +24,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.provisioning.conftest import EXPECTED, need_root, need_tools
+from tests.provisioning.conftest import need_root, need_tools
+from tests.provisioning.modes import LAN_INTERFACE, MODES, NOT_LAN, render
 
 pytestmark = pytest.mark.netns
 
@@ -35,8 +40,9 @@ APPLIANCE_OUT = "198.51.100.1"
 
 
 class Net:
-    def __init__(self):
+    def __init__(self, mode: str = "builtin"):
         tag = os.getpid()
+        self.mode, self.lan, self.other = mode, LAN_INTERFACE[mode], NOT_LAN[mode]
         self.app, self.tab, self.out = f"yishi-app-{tag}", f"yishi-tab-{tag}", f"yishi-out-{tag}"
         self.servers: list[subprocess.Popen] = []
 
@@ -50,17 +56,17 @@ class Net:
         for name in (self.app, self.tab, self.out):
             self.sh("ip", "netns", "add", name)
             self.ns(name, "ip", "link", "set", "lo", "up")
-        # tablet <-> appliance: the meeting Wi-Fi (the appliance's side is named like the Pi's)
-        self.sh("ip", "link", "add", "wlan0", "netns", self.app, "type", "veth", "peer", "tab0", "netns", self.tab)
-        # appliance <-> outside: any interface that is not the meeting LAN
-        self.sh("ip", "link", "add", "usb0", "netns", self.app, "type", "veth", "peer", "out0", "netns", self.out)
-        self.ns(self.app, "ip", "addr", "add", f"{APPLIANCE}/24", "dev", "wlan0")
-        self.ns(self.app, "ip", "addr", "add", "fd42::1/64", "dev", "wlan0", "nodad")
-        self.ns(self.app, "ip", "addr", "add", f"{APPLIANCE_OUT}/24", "dev", "usb0")
+        # tablet <-> appliance: the meeting LAN (the appliance's side is named as in the mode)
+        self.sh("ip", "link", "add", self.lan, "netns", self.app, "type", "veth", "peer", "tab0", "netns", self.tab)
+        # appliance <-> outside: an interface that is not the meeting LAN in this mode
+        self.sh("ip", "link", "add", self.other, "netns", self.app, "type", "veth", "peer", "out0", "netns", self.out)
+        self.ns(self.app, "ip", "addr", "add", f"{APPLIANCE}/24", "dev", self.lan)
+        self.ns(self.app, "ip", "addr", "add", "fd42::1/64", "dev", self.lan, "nodad")
+        self.ns(self.app, "ip", "addr", "add", f"{APPLIANCE_OUT}/24", "dev", self.other)
         self.ns(self.tab, "ip", "addr", "add", f"{TABLET}/24", "dev", "tab0")
         self.ns(self.tab, "ip", "addr", "add", "fd42::100/64", "dev", "tab0", "nodad")
         self.ns(self.out, "ip", "addr", "add", f"{OUTSIDE}/24", "dev", "out0")
-        for name, link in ((self.app, "wlan0"), (self.app, "usb0"), (self.tab, "tab0"), (self.out, "out0")):
+        for name, link in ((self.app, self.lan), (self.app, self.other), (self.tab, "tab0"), (self.out, "out0")):
             self.ns(name, "ip", "link", "set", link, "up")
         self.ns(self.tab, "ip", "route", "add", "default", "via", APPLIANCE)
         self.ns(self.out, "ip", "route", "add", "10.42.0.0/24", "via", APPLIANCE_OUT)
@@ -120,14 +126,20 @@ class Net:
 
 
 @pytest.fixture(scope="module")
-def net():
+def rendered(tmp_path_factory):
+    return render(tmp_path_factory.mktemp("modes"))
+
+
+@pytest.fixture(scope="module", params=MODES)
+def net(request):
     need_root()
     need_tools("ip", "nft")
-    net = Net()
+    net = Net(request.param)
     try:
         net.build()
         net.serve(net.app, "serve-tcp", "22", "80", "443", "8080")
         net.serve(net.app, "serve-udp", "53")
+        net.udp53 = net.servers[-1]  # stands for dnsmasq until the lease test runs the real one
         net.serve(net.tab, "serve-tcp", "8080")
         net.serve(net.out, "serve-tcp", "80", "443", "8080")
         yield net
@@ -153,8 +165,9 @@ def control(net):
 
 
 @pytest.fixture(scope="module")
-def firewalled(net, control):
-    ruleset = EXPECTED / "nftables.conf"
+def firewalled(net, control, rendered, tmp_path_factory):
+    ruleset = tmp_path_factory.mktemp("ruleset") / "nftables.conf"
+    ruleset.write_text(rendered[net.mode]["nftables.conf"])
     subprocess.run(["ip", "netns", "exec", net.app, "nft", "-f", str(ruleset)], check=True)
     listed = subprocess.run(["ip", "netns", "exec", net.app, "nft", "list", "ruleset"],
                             check=True, capture_output=True, text=True).stdout
@@ -200,3 +213,54 @@ def test_mdns_announcements_reach_the_lan(firewalled):
 
 def test_mdns_is_not_announced_outside(firewalled):
     assert not firewalled.hears_mdns(firewalled.out, OUTSIDE, APPLIANCE_OUT, wait=BLOCKED_AFTER)
+
+
+# -- the appliance's own dnsmasq, as rendered for the mode -----------------------------------------
+
+LEASE_SCRIPT = """#!/bin/sh
+[ "$1" = bound ] && echo "ip=$ip router=$router dns=$dns" >> "$LEASE_OUT"
+exit 0
+"""
+
+
+def test_tablet_lease_names_only_the_appliance_and_no_name_outside_resolves(firewalled, rendered, tmp_path):
+    """The tablet's DHCP lease (udhcpc, a real client) names the appliance as its only router
+    and name server; the appliance's dnsmasq answers its own name and the captive-portal probes
+    and refuses every other name (it has no upstream). Not tried: a lease across the "outside"
+    interface, which the firewall's DHCP rule does not cover (test_lan_services would show it)."""
+    net = firewalled
+    need_tools("dnsmasq", "udhcpc")
+    net.udp53.kill()
+    net.udp53.wait()
+    conf = tmp_path / "dnsmasq.conf"
+    conf.write_text(rendered[net.mode]["dnsmasq.conf"])
+    # The rendered file as Debian's dnsmasq.service reads it, but for the host's dnsmasq here.
+    dnsmasq = subprocess.Popen(["ip", "netns", "exec", net.app, "dnsmasq", "--keep-in-foreground", "--log-facility=-",
+                                "--pid-file=", f"--conf-file={conf}", f"--dhcp-leasefile={tmp_path}/leases",
+                                "--user=root", "--group=root"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    net.servers.append(dnsmasq)
+    script = tmp_path / "lease.sh"
+    script.write_text(LEASE_SCRIPT)
+    script.chmod(0o755)
+    out = tmp_path / "lease.out"
+    deadline = time.monotonic() + REACH_WITHIN
+    while not (out.exists() and out.read_text().strip()) and time.monotonic() < deadline:
+        assert dnsmasq.poll() is None, f"dnsmasq exited:\n{dnsmasq.stdout.read()}"
+        subprocess.run(["ip", "netns", "exec", net.tab, "udhcpc", "-i", "tab0", "-n", "-q", "-f", "-t", "3", "-T", "2",
+                        "-s", str(script)], env=dict(os.environ, LEASE_OUT=str(out)), capture_output=True, timeout=60)
+    lease = out.read_text().strip() if out.exists() else ""
+    assert lease, f"the tablet got no lease in {net.mode} mode"
+    fields = dict(part.split("=", 1) for part in lease.splitlines()[-1].split())
+    assert fields["ip"].startswith("10.42.0.") and fields["router"] == APPLIANCE and fields["dns"] == APPLIANCE, lease
+
+    def ask(name):
+        proc = subprocess.run(["ip", "netns", "exec", net.tab, sys.executable, PROBE, "dns", APPLIANCE, name, "5"],
+                              capture_output=True, text=True)
+        return proc.stdout.strip()
+
+    assert ask("yishi.lan") == f"rcode=0 a={APPLIANCE}"
+    assert ask("captive.apple.com") == f"rcode=0 a={APPLIANCE}"
+    for outside in ("example.com", "www.baidu.com", "deb.debian.org"):
+        answer = ask(outside)
+        assert answer.startswith("rcode=") and not answer.startswith("rcode=0 a=1"), f"{outside}: {answer}"
+        assert answer.endswith("a="), f"{outside} resolved to an address: {answer}"

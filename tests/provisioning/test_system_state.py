@@ -103,7 +103,8 @@ def test_venv_was_installed_from_the_local_wheelhouse(target):
 
 
 INSTALLED_UNITS = ["yishi.service", "yishi-firstboot.service", "yishi-wifi-firstboot.service",
-                   "yishi-ssh-hostkeys.service", "yishi-usb@.service"]
+                   "yishi-ssh-hostkeys.service", "yishi-usb@.service",
+                   "yishi-airgap-watch.service"]
 
 
 @pytest.mark.parametrize("unit", INSTALLED_UNITS)
@@ -114,7 +115,7 @@ def test_units_are_the_ones_in_the_repository(target, unit):
 
 @pytest.mark.parametrize("unit", ["yishi.service", "yishi-firstboot.service", "yishi-wifi-firstboot.service",
                                   "yishi-ssh-hostkeys.service", "hostapd.service", "dnsmasq.service",
-                                  "nftables.service", "systemd-networkd.service"])
+                                  "nftables.service", "systemd-networkd.service", "yishi-airgap-watch.service"])
 def test_units_are_enabled(target, unit):
     assert unit_is_enabled(target, unit), f"{unit} is not enabled (no symlink in a .wants folder)"
 
@@ -159,7 +160,7 @@ def test_usb_door_is_installed_with_its_program(target, settings):
 
 @live_only
 @pytest.mark.parametrize("unit", ["yishi.service", "hostapd.service", "dnsmasq.service", "nftables.service",
-                                  "systemd-networkd.service", "ssh.service"])
+                                  "systemd-networkd.service", "ssh.service", "yishi-airgap-watch.service"])
 def test_services_are_active(target, unit):
     assert target.run(f"systemctl is-active --quiet {unit}").rc == 0, f"{unit} is not active"
 
