@@ -12,7 +12,7 @@ import time
 import httpx
 import pytest
 
-from tests.browser.conftest import browser, new_context, staff_clients  # noqa: F401 (fixtures)
+from tests.browser.conftest import staff_clients
 from tests.conftest import PASSPHRASE, make_store, start_server
 from tests.network.lan import Lan, wait_for
 
