@@ -26,6 +26,28 @@ ACTIONS = {
     "poll.open": _l("Vote opened"), "poll.paper": _l("Vote moved to paper ballots"), "poll.show_of_hands": _l("Show of hands entered"),
     "scrutineers.designate": _l("Scrutineers designated"), "setting.change": _l("Setting changed"),
     "store.unlock": _l("Store unlocked"), "tally.entry": _l("Scrutineer's count entered"), "tally.mismatch": _l("Scrutineers' counts differ"),
+    # Added with the annotations, opinions, notices, presenter, USB, clock and air-gap work.
+    "annotation.carry": _l("Annotations carried to a new version"), "annotation.create": _l("Annotation written"),
+    "annotation.delete": _l("Annotation erased"), "annotation.export": _l("Annotated copy downloaded"),
+    "annotation.recall": _l("Annotations removed with the recall"), "annotation.share": _l("Annotation note shared"),
+    "archive.file": _l("Filed in the archive"), "document.create": _l("Document stored"),
+    "document.neutralise": _l("Document made safe to show"), "device.paired": _l("Device paired"),
+    "pairing.invite": _l("Pairing code shown"), "pairing.request": _l("Tablet asked to pair"),
+    "pairing.reused": _l("Used pairing code tried again"), "person.locked": _l("Sign-in locked after wrong PINs"),
+    "leave.apply": _l("Leave decided"), "notice.send": _l("Meeting notice sent"), "notice.reply": _l("Meeting notice answered"),
+    "notice.remind": _l("Notice reminder sent"), "opinion.give": _l("Deliberation opinion given"),
+    "opinion.compile": _l("Deliberation opinions compiled"), "opinion.send": _l("Opinions sent for handling"),
+    "opinion.report": _l("Handling report received"), "opinion.assess": _l("Handling report assessed"),
+    "presenter.start": _l("Presenting started"), "presenter.hand_over": _l("Presenting handed over"),
+    "presenter.stop": _l("Presenting stopped"), "store.init": _l("Store created"), "store.seal": _l("Store sealed"),
+    "backup.written": _l("Backup written"), "usb.backup_stick": _l("Backup stick designated"),
+    "usb.export": _l("Minutes exported to a USB stick"), "usb.export_refused": _l("USB export refused"),
+    "usb.written": _l("Written to the USB stick"), "usb.write_failed": _l("Writing to the USB stick failed"),
+    "usb.write_refused": _l("Writing to the USB stick refused"), "usb.import": _l("Document imported from a USB stick"),
+    "usb.fetch": _l("Files read from the USB stick"), "usb.fetch_failed": _l("Reading the USB stick failed"),
+    "usb.unlock": _l("Encrypted USB stick unlocked"), "usb.eject": _l("USB stick ejected"),
+    "clock.confirm": _l("Device clock confirmed"), "clock.set": _l("Device clock set"),
+    "airgap.seen": _l("Air gap: foreign network service seen"), "airgap.gone": _l("Air gap: foreign service gone"),
 }
 
 
