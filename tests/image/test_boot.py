@@ -150,19 +150,17 @@ def test_service_runs_as_its_unprivileged_user(guest):
     assert guest.ssh("sudo systemctl is-active yishi.service").stdout.strip() == "active"
 
 
-def test_usb_stick_starts_its_helper_which_reports_it_on_the_channel(guest):
-    """The emulated USB stick reaches the guest's udev, which starts yishi-usb@<device>; the
-    helper mounts it in its own namespace and reports it in /run/yishi-usb/state.json (the full
-    walk of the stick's states is tests/usb, on the host's loop devices, and docs/usb.md)."""
+def test_usb_stick_is_seen_by_the_guest_and_starts_nothing_yet(guest):
+    """The emulated USB stick reaches the guest's udev (the stick tests of the USB door will run
+    here); the helper's unit is installed, but until it runs inside its sandbox in this guest no
+    udev rule starts it (roles/yishi_usb), so a stick starts nothing and nothing mounts it."""
     wait_for("udev to see the USB stick", lambda: "YISHIUSB" in guest.ssh(
         "sudo udevadm settle --timeout=120; lsblk -no LABEL", check=False).stdout, guest, 300)
     out = guest.ssh("lsblk -dno NAME,TRAN,LABEL -e 7; lsblk -no NAME,LABEL,FSTYPE").stdout
     assert "usb" in out and "YISHIUSB" in out, out
-    wait_for("the USB helper to report the stick", lambda: '"YISHIUSB"' in guest.ssh(
-        "sudo cat /run/yishi-usb/state.json", check=False).stdout, guest, 300)
-    units = guest.ssh("sudo systemctl list-units --all --no-legend 'yishi-usb@*'", check=False).stdout
-    assert "active" in units, units
-    # The mount is the helper's alone: the web service's namespace (and the host's) has none.
+    assert guest.ssh("test -f /etc/systemd/system/yishi-usb@.service && echo installed", check=False).stdout.strip() == "installed"
+    units = guest.ssh("sudo systemctl list-units --all --no-legend 'yishi-usb@*' 'yishi-usb-export@*'", check=False).stdout
+    assert units.strip() == "", "a USB unit was started by the stick:\n" + units
     assert "YISHIUSB" not in guest.ssh("findmnt -rn -o SOURCE,TARGET,LABEL", check=False).stdout
 
 
