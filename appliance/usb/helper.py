@@ -57,6 +57,19 @@ def _read(path, default=None):
         return default
 
 
+@contextlib.contextmanager
+def _shared_umask():
+    """Folders the web process shares are made 0770 under umask 007 and inherit the setgid bit
+    of the channel's and the spool's folders (tmpfiles.d makes those 2770 root:yishi). The helper
+    never asks for a set-id bit itself: its unit's RestrictSUIDSGID= answers that with EPERM
+    (the booted image found it: a chmod to 02770 ended the helper before its first state)."""
+    old = os.umask(0o007)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
 def _dir_fd(parent_fd, name, create=False, mode=0o750):
     if create:
         try:
@@ -187,8 +200,8 @@ class Helper:
         for sub in ("requests", "others"):
             folder = os.path.join(self.channel, sub)
             if not os.path.isdir(folder):
-                os.makedirs(folder, exist_ok=True)
-                os.chmod(folder, 0o2770)  # the web process (group yishi) puts its requests here
+                with _shared_umask():  # the web process (group yishi) puts its requests here
+                    os.makedirs(folder, 0o770, exist_ok=True)
         signal.signal(signal.SIGTERM, self._on_term)
         signal.signal(signal.SIGHUP, self._on_term)
         if not self._take_the_door():
@@ -391,12 +404,12 @@ class Helper:
             os.close(root)
         return found
 
-    def _job_dir(self, job, part, create=False):
+    def _job_dir(self, job, part, create=False, mode=0o750):
         """The spool's jobs/<job>/<part>, opened without following a link at any step."""
         fd = os.open(self.spool, os.O_RDONLY | os.O_DIRECTORY)
         try:
             for name in ("jobs", job, part):
-                nxt = _dir_fd(fd, name, create=create and name == part)
+                nxt = _dir_fd(fd, name, create=create and name == part, mode=mode)
                 os.close(fd)
                 fd = nxt
         except OSError:
@@ -413,8 +426,8 @@ class Helper:
                 size > rules.MAX_FETCH_FILE for _, _, size in chosen):
             return self.report(rules.ERROR, error="too_large", job=job)
         try:
-            dest = self._job_dir(job, "in", create=True)
-            os.fchmod(dest, 0o2770)  # the web process moves the files out of it
+            with _shared_umask():  # the web process moves the files out of it
+                dest = self._job_dir(job, "in", create=True, mode=0o770)
         except OSError as e:
             log.warning("fetch %s: spool folder: %s", job, e)
             return self.report(rules.ERROR, error="source_missing", job=job)
