@@ -215,4 +215,4 @@ def test_the_record_never_shows_a_secret_choice(demo_app, tmp_path):
     assert "反对" not in text and "弃权" not in text, "a secret poll's choice is in the 履职档案"
     fonts_embedded(r.data, tmp_path, "record.pdf")
     page = tablets[A].get(f"/attendance/{a}?year={year}").get_data(as_text=True)
-    assert "反对" not in page and "弃权" not in page and "记名表决: 赞成" in page
+    assert "反对" not in page and "弃权" not in page and "记名表决：赞成" in page  # Chinese takes the full-width colon
