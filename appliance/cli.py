@@ -566,11 +566,13 @@ def parser():
     return p
 
 
-
-
 def main(argv=None):
     p = parser()
     args = p.parse_args(argv)
+    if getattr(args, "data", None):
+        # `make run` says --data data. nginx resolves a relative path against its own prefix
+        # (data/edge/data/edge/error.log) and gunicorn's workers may not share our cwd.
+        args.data = os.path.abspath(args.data)
     try:
         return args.func(args) or 0
     except (StoreError, UserError) as e:

@@ -188,3 +188,17 @@ def test_the_app_socket_binds_where_chown_is_forbidden(tmp_path, monkeypatch):
         assert os.path.exists(path)
     finally:
         bound.close()
+
+
+def test_serve_with_a_relative_data_folder(tmp_path, monkeypatch):
+    """`make run` passes `--data data`, relative to the repository: nginx resolved its error log
+    against its own prefix (data/edge/data/edge/error.log) and refused to start."""
+    store, _ = make_store(str(tmp_path / "data"))
+    store.close()
+    (tmp_path / "passphrase").write_text(PASSPHRASE + "\n")
+    monkeypatch.chdir(tmp_path)
+    server = start_server("data", "passphrase")
+    try:
+        assert httpx.get(server.url + "/login", verify=False, timeout=30).status_code == 200
+    finally:
+        server.stop()
