@@ -192,7 +192,9 @@ def healthz(url: str) -> dict:
     return httpx.get(url + "/healthz", verify=ctx, timeout=60).json()
 
 
-@pytest.fixture(scope="session")
+# Module scope: only test_boot.py boots the guest, and a session-scoped guest kept QEMU running
+# (about two thirds of a core) through every test after tests/image until the very end of CI.
+@pytest.fixture(scope="module")
 def guest(built_image, tmp_path_factory) -> Guest:
     """The image booted in qemu-system-aarch64 (-M virt), from a copy, with a USB stick attached."""
     need_root()
